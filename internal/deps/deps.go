@@ -1,0 +1,8 @@
+package main
+import (
+ _ "github.com/redis/go-redis/v9"
+ _ "github.com/gorilla/websocket"
+ _ "github.com/vmihailenco/msgpack/v5"
+ _ "github.com/alicebob/miniredis/v2"
+)
+func main(){}
