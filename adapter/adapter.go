@@ -1,0 +1,157 @@
+// Package adapter defines how a Socket.IO namespace reaches its sockets: the Adapter seam that
+// carries broadcasts, room operations, fetchSockets and server-side events to every node of a
+// cluster, the room index Local that every adapter shares, and the in-memory adapter Memory for
+// a single node.
+//
+// The server (package socketio) creates one *Local per namespace and hands it to the configured
+// Factory. A single-node deployment uses Memory, which simply calls Local. A cluster adapter
+// (package adapter/cluster and its Redis transports) wraps the same Local and forwards each
+// operation to the other nodes, so there is exactly one room index per namespace per process.
+//
+// This package depends only on the standard library, so every other package of the module may
+// use its types.
+package adapter
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// ErrClosed is returned by operations on an adapter that has been closed.
+var ErrClosed = errors.New("adapter: closed")
+
+// Flags modify a broadcast, as the operators of the server API do.
+type Flags struct {
+	// Volatile packets are dropped for recipients whose transport is not writable right now.
+	Volatile bool
+	// NoCompress disables per-message compression of this packet (Node's compress(false)).
+	NoCompress bool
+	// Local restricts the operation to this node.
+	Local bool
+	// Timeout bounds a broadcast with acknowledgements. Zero means none.
+	Timeout time.Duration
+}
+
+// Target selects sockets: those in any of Rooms (every socket of the namespace when Rooms is
+// empty), minus those in any of Except.
+type Target struct {
+	Rooms  []string
+	Except []string
+	Flags  Flags
+}
+
+// Handshake describes the request that opened a socket's connection. It travels with
+// fetchSockets results across the cluster, so it holds plain values only.
+type Handshake struct {
+	// Headers of the first HTTP request of the session.
+	Headers http.Header
+	// Query parameters of the first HTTP request.
+	Query url.Values
+	// Auth is the payload the client sent with its CONNECT packet (nil when none).
+	Auth map[string]any
+	// Time is the creation date, formatted like JavaScript's Date.toString().
+	Time string
+	// Issued is the creation date in Unix milliseconds.
+	Issued int64
+	// URL is the request URI of the first HTTP request.
+	URL string
+	// Address is the client's IP address.
+	Address string
+	// XDomain tells whether the request carried an Origin header (a cross-domain connection).
+	XDomain bool
+	// Secure tells whether the connection used TLS.
+	Secure bool
+}
+
+// SocketInfo describes one socket, wherever in the cluster it lives.
+type SocketInfo struct {
+	ID        string
+	Handshake Handshake
+	// Rooms the socket is in, its own id included.
+	Rooms []string
+	// Data is the socket's Data value: the Go value itself for a socket of this node, the
+	// decoded generic value (maps, slices, strings, numbers) for a remote one.
+	Data any
+	// Node is the id of the node that owns the socket; empty for a socket of this node.
+	Node string
+}
+
+// Adapter carries one namespace's operations to every node, this one included.
+//
+// Methods that wait on peers take a ctx and return by its deadline with what they have plus an
+// error. Implementations must be safe for concurrent use.
+type Adapter interface {
+	// Broadcast delivers p to the sockets selected by t.
+	Broadcast(ctx context.Context, p *Packet, t Target) error
+	// BroadcastWithAck delivers p (which carries an ack id) to the sockets selected by t. It calls
+	// onCount once per node that took part, with the number of sockets that node reached, and
+	// onAck once per answer. Both may be called from any goroutine until t.Flags.Timeout (or ctx)
+	// ends; the caller decides when it has heard enough.
+	BroadcastWithAck(ctx context.Context, p *Packet, t Target, onCount func(int), onAck func(*Packet)) error
+	// FetchSockets describes the sockets selected by t.
+	FetchSockets(ctx context.Context, t Target) ([]SocketInfo, error)
+	// AddSockets makes the sockets selected by t join rooms.
+	AddSockets(ctx context.Context, t Target, rooms []string) error
+	// DelSockets makes the sockets selected by t leave rooms.
+	DelSockets(ctx context.Context, t Target, rooms []string) error
+	// DisconnectSockets disconnects the sockets selected by t; close also closes their
+	// underlying connections.
+	DisconnectSockets(ctx context.Context, t Target, close bool) error
+	// ServerSideEmit sends args (the event name first) to the other nodes' namespace. With
+	// wantAck it waits for one answer from each other node and returns them; on a timeout it
+	// returns those it has with an error wrapping ErrTimeout.
+	ServerSideEmit(ctx context.Context, args []any, wantAck bool) ([]any, error)
+	// ServerCount is the number of nodes serving this namespace, this one included.
+	ServerCount(ctx context.Context) (int, error)
+	// AllRooms lists the rooms of the namespace across the cluster.
+	AllRooms(ctx context.Context) ([]string, error)
+	// Close releases what the adapter holds. It does not close the Local it was given.
+	Close(ctx context.Context) error
+}
+
+// ErrTimeout is wrapped by errors of operations whose peers did not all answer in time.
+var ErrTimeout = errors.New("adapter: operation has timed out")
+
+// Factory builds the Adapter of one namespace around that namespace's room index.
+type Factory func(l *Local) (Adapter, error)
+
+// Namespace is what Local needs from the server's namespace. Package socketio implements it.
+type Namespace interface {
+	// Name is the namespace's name, "/" for the main one.
+	Name() string
+	// Deliver sends p to the sockets of this node whose ids are given, encoding it once, without
+	// blocking. When onAck is non-nil, each recipient's answer to p's ack id is passed to it.
+	// It returns how many sockets p was handed to.
+	Deliver(p *Packet, ids []string, f Flags, onAck func(*Packet)) int
+	// DisconnectSocket disconnects a socket of this node; close also closes its connection.
+	DisconnectSocket(id string, close bool)
+	// SocketInfo describes a socket of this node (Rooms may be left empty: Local fills them).
+	SocketInfo(id string) (SocketInfo, bool)
+	// OnServerSideEmit hands an event sent by another node (args: name first) to the
+	// namespace's listeners. ack is nil when the sender expects no answer; otherwise it must be
+	// called at most once.
+	OnServerSideEmit(args []any, ack func(any))
+}
+
+// SessionStore is an optional capability of an Adapter, found by type assertion: it keeps the
+// state of disconnected sockets for connection-state recovery (Node's connectionStateRecovery).
+type SessionStore interface {
+	// PersistSession stores s until RestoreSession takes it or it expires.
+	PersistSession(ctx context.Context, s Session) error
+	// RestoreSession takes the session of private id pid back, with the packets sent to it since
+	// offset. It returns (nil, nil) when there is none.
+	RestoreSession(ctx context.Context, pid, offset string) (*Session, error)
+}
+
+// Session is the state of a socket kept for connection-state recovery.
+type Session struct {
+	SID     string
+	PID     string
+	Rooms   []string
+	Data    any
+	Missed  []*Packet
+	Expires time.Time
+}

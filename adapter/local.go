@@ -1,0 +1,265 @@
+package adapter
+
+import (
+	"slices"
+	"sync"
+)
+
+// Local is the room index of one namespace on this node (rooms ↔ socket ids) and the local half
+// of every adapter operation. It is safe for concurrent use. Selections are resolved under a read
+// lock into a snapshot, and the namespace is called after the lock is released.
+type Local struct {
+	ns Namespace
+
+	mu    sync.RWMutex
+	rooms map[string]map[string]struct{} // room -> socket ids
+	sids  map[string]map[string]struct{} // socket id -> rooms
+
+	onRoomChange func(room string, exists bool)
+}
+
+// NewLocal returns an empty room index for ns.
+func NewLocal(ns Namespace) *Local {
+	return &Local{
+		ns:    ns,
+		rooms: make(map[string]map[string]struct{}),
+		sids:  make(map[string]map[string]struct{}),
+	}
+}
+
+// Namespace returns the namespace the index belongs to.
+func (l *Local) Namespace() Namespace { return l.ns }
+
+// OnRoomChange registers f to be told when a room is created (exists true) or becomes empty
+// (exists false). It is meant for a Factory, before the adapter is used; f is called outside the
+// lock, possibly concurrently.
+func (l *Local) OnRoomChange(f func(room string, exists bool)) {
+	l.mu.Lock()
+	l.onRoomChange = f
+	l.mu.Unlock()
+}
+
+// AddAll makes socket id join rooms.
+func (l *Local) AddAll(id string, rooms ...string) {
+	var created []string
+	l.mu.Lock()
+	mine := l.sids[id]
+	if mine == nil {
+		mine = make(map[string]struct{}, len(rooms))
+		l.sids[id] = mine
+	}
+	for _, r := range rooms {
+		mine[r] = struct{}{}
+		members := l.rooms[r]
+		if members == nil {
+			members = make(map[string]struct{}, 1)
+			l.rooms[r] = members
+			created = append(created, r)
+		}
+		members[id] = struct{}{}
+	}
+	f := l.onRoomChange
+	l.mu.Unlock()
+	if f != nil {
+		for _, r := range created {
+			f(r, true)
+		}
+	}
+}
+
+// Del makes socket id leave room.
+func (l *Local) Del(id, room string) {
+	l.mu.Lock()
+	gone := l.delLocked(id, room)
+	f := l.onRoomChange
+	l.mu.Unlock()
+	if gone && f != nil {
+		f(room, false)
+	}
+}
+
+// delLocked removes id from room and reports whether the room became empty.
+func (l *Local) delLocked(id, room string) bool {
+	if mine := l.sids[id]; mine != nil {
+		delete(mine, room)
+	}
+	members, ok := l.rooms[room]
+	if !ok {
+		return false
+	}
+	if _, in := members[id]; !in {
+		return false
+	}
+	delete(members, id)
+	if len(members) == 0 {
+		delete(l.rooms, room)
+		return true
+	}
+	return false
+}
+
+// DelAll removes socket id from every room (when it disconnects).
+func (l *Local) DelAll(id string) {
+	var emptied []string
+	l.mu.Lock()
+	for r := range l.sids[id] {
+		if l.delLocked(id, r) {
+			emptied = append(emptied, r)
+		}
+	}
+	delete(l.sids, id)
+	f := l.onRoomChange
+	l.mu.Unlock()
+	if f != nil {
+		for _, r := range emptied {
+			f(r, false)
+		}
+	}
+}
+
+// SocketRooms returns the rooms socket id is in, sorted; nil when the socket is unknown.
+func (l *Local) SocketRooms(id string) []string {
+	l.mu.RLock()
+	mine, ok := l.sids[id]
+	if !ok {
+		l.mu.RUnlock()
+		return nil
+	}
+	out := make([]string, 0, len(mine))
+	for r := range mine {
+		out = append(out, r)
+	}
+	l.mu.RUnlock()
+	slices.Sort(out)
+	return out
+}
+
+// HasSocket reports whether socket id is known to the index.
+func (l *Local) HasSocket(id string) bool {
+	l.mu.RLock()
+	_, ok := l.sids[id]
+	l.mu.RUnlock()
+	return ok
+}
+
+// Rooms lists every room that has at least one socket of this node, sorted.
+func (l *Local) Rooms() []string {
+	l.mu.RLock()
+	out := make([]string, 0, len(l.rooms))
+	for r := range l.rooms {
+		out = append(out, r)
+	}
+	l.mu.RUnlock()
+	slices.Sort(out)
+	return out
+}
+
+// RoomSize is the number of sockets of this node in room.
+func (l *Local) RoomSize(room string) int {
+	l.mu.RLock()
+	n := len(l.rooms[room])
+	l.mu.RUnlock()
+	return n
+}
+
+// Select resolves t into the ids of the matching sockets of this node.
+func (l *Local) Select(t Target) []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.selectLocked(t)
+}
+
+func (l *Local) selectLocked(t Target) []string {
+	excluded := func(id string) bool {
+		for _, r := range t.Except {
+			if _, in := l.rooms[r][id]; in {
+				return true
+			}
+		}
+		return false
+	}
+	if len(t.Rooms) == 0 {
+		out := make([]string, 0, len(l.sids))
+		for id := range l.sids {
+			if !excluded(id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	if len(t.Rooms) == 1 {
+		members := l.rooms[t.Rooms[0]]
+		out := make([]string, 0, len(members))
+		for id := range members {
+			if !excluded(id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	seen := make(map[string]struct{})
+	var out []string
+	for _, r := range t.Rooms {
+		for id := range l.rooms[r] {
+			if _, dup := seen[id]; dup {
+				continue
+			}
+			seen[id] = struct{}{}
+			if !excluded(id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// Broadcast delivers p to the matching sockets of this node and returns how many it reached.
+func (l *Local) Broadcast(p *Packet, t Target) int {
+	return l.ns.Deliver(p, l.Select(t), t.Flags, nil)
+}
+
+// BroadcastWithAck delivers p to the matching sockets of this node, passing each answer to onAck,
+// and returns how many sockets it reached.
+func (l *Local) BroadcastWithAck(p *Packet, t Target, onAck func(*Packet)) int {
+	return l.ns.Deliver(p, l.Select(t), t.Flags, onAck)
+}
+
+// FetchSockets describes the matching sockets of this node.
+func (l *Local) FetchSockets(t Target) []SocketInfo {
+	ids := l.Select(t)
+	out := make([]SocketInfo, 0, len(ids))
+	for _, id := range ids {
+		info, ok := l.ns.SocketInfo(id)
+		if !ok {
+			continue
+		}
+		if info.Rooms == nil {
+			info.Rooms = l.SocketRooms(id)
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+// AddSockets makes the matching sockets of this node join rooms.
+func (l *Local) AddSockets(t Target, rooms []string) {
+	for _, id := range l.Select(t) {
+		l.AddAll(id, rooms...)
+	}
+}
+
+// DelSockets makes the matching sockets of this node leave rooms.
+func (l *Local) DelSockets(t Target, rooms []string) {
+	for _, id := range l.Select(t) {
+		for _, r := range rooms {
+			l.Del(id, r)
+		}
+	}
+}
+
+// DisconnectSockets disconnects the matching sockets of this node.
+func (l *Local) DisconnectSockets(t Target, close bool) {
+	for _, id := range l.Select(t) {
+		l.ns.DisconnectSocket(id, close)
+	}
+}
