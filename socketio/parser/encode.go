@@ -1,0 +1,123 @@
+package parser
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gosockio/gosockio/adapter"
+)
+
+// Encode returns the text part of p: the Engine.IO message to send first. p.Attachments
+// follow it as binary messages, in order.
+//
+// An Event with attachments is written as BINARY_EVENT (5) and an Ack with attachments as
+// BINARY_ACK (6), both with the "N-" count; BinaryEvent and BinaryAck are accepted as
+// synonyms of Event and Ack. The namespace is left out when it is "/" or empty. p.Data is
+// written as it is: Encode checks only that it has the shape the packet type requires
+// (object, array, string) by its first byte, and that attachments appear only on events
+// and acks. Errors wrap ErrInvalidPacket.
+func Encode(p *adapter.Packet) ([]byte, error) {
+	if p == nil {
+		return nil, fmt.Errorf("%w: nil packet", ErrInvalidPacket)
+	}
+	return AppendEncode(make([]byte, 0, encodedLen(p)), p)
+}
+
+// AppendEncode is Encode that appends the text part of p to dst and returns the extended
+// slice. On error dst is returned unchanged.
+func AppendEncode(dst []byte, p *adapter.Packet) ([]byte, error) {
+	if p == nil {
+		return dst, fmt.Errorf("%w: nil packet", ErrInvalidPacket)
+	}
+	t, err := wireType(p)
+	if err != nil {
+		return dst, err
+	}
+	if err := checkNsp(p.Nsp); err != nil {
+		return dst, err
+	}
+	if err := checkData(t, p.Data); err != nil {
+		return dst, err
+	}
+	dst = append(dst, '0'+byte(t))
+	if t == adapter.BinaryEvent || t == adapter.BinaryAck {
+		dst = strconv.AppendInt(dst, int64(len(p.Attachments)), 10)
+		dst = append(dst, '-')
+	}
+	if p.Nsp != "" && p.Nsp != "/" {
+		dst = append(dst, p.Nsp...)
+		dst = append(dst, ',')
+	}
+	if p.HasID {
+		dst = strconv.AppendUint(dst, p.ID, 10)
+	}
+	return append(dst, p.Data...), nil
+}
+
+// wireType is the type written for p: the binary variant when an event or an ack has
+// attachments.
+func wireType(p *adapter.Packet) (adapter.PacketType, error) {
+	switch t := p.Type; t {
+	case adapter.Event, adapter.BinaryEvent:
+		if len(p.Attachments) > 0 {
+			return adapter.BinaryEvent, nil
+		}
+		return adapter.Event, nil
+	case adapter.Ack, adapter.BinaryAck:
+		if len(p.Attachments) > 0 {
+			return adapter.BinaryAck, nil
+		}
+		return adapter.Ack, nil
+	case adapter.Connect, adapter.Disconnect, adapter.ConnectError:
+		if len(p.Attachments) > 0 {
+			return t, fmt.Errorf("%w: encode %s: attachments on a packet that cannot carry them", ErrInvalidPacket, t)
+		}
+		return t, nil
+	default:
+		return t, fmt.Errorf("%w: encode: unknown packet type %d", ErrInvalidPacket, t)
+	}
+}
+
+// checkNsp refuses namespaces that would not decode back to themselves.
+func checkNsp(nsp string) error {
+	if nsp == "" || nsp == "/" {
+		return nil
+	}
+	if nsp[0] != '/' || strings.IndexByte(nsp, ',') >= 0 {
+		return fmt.Errorf("%w: encode: namespace %q must start with '/' and contain no ','", ErrInvalidPacket, nsp)
+	}
+	return nil
+}
+
+// checkData checks the shape of the payload by its first byte; the payload itself is
+// trusted to be the JSON the caller built.
+func checkData(t adapter.PacketType, data []byte) error {
+	first := byte(0)
+	for _, c := range data {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			first = c
+			break
+		}
+	}
+	ok := false
+	switch t {
+	case adapter.Connect:
+		ok = len(data) == 0 || first == '{'
+	case adapter.Disconnect:
+		ok = len(data) == 0
+	case adapter.ConnectError:
+		ok = first == '{' || first == '"'
+	case adapter.Event, adapter.BinaryEvent, adapter.Ack, adapter.BinaryAck:
+		ok = first == '['
+	}
+	if !ok {
+		return fmt.Errorf("%w: encode %s: unexpected payload %.20q", ErrInvalidPacket, t, data)
+	}
+	return nil
+}
+
+// encodedLen is an upper bound of the length of the text part of p.
+func encodedLen(p *adapter.Packet) int {
+	return 1 + 21 + len(p.Nsp) + 1 + 20 + len(p.Data)
+}
