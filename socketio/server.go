@@ -1,0 +1,317 @@
+package socketio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/socketio/engineio"
+)
+
+// Options configure a Server. The zero value is a working single-node server with Node's
+// defaults.
+type Options struct {
+	// Engine configures the Engine.IO transport layer: path (default "/socket.io/"), ping
+	// interval and timeout, upgrade timeout, maximum HTTP buffer size, transports, CORS,
+	// cookie, compression, the allowRequest hook, the initial_headers and headers hooks, the
+	// connection_error hook and the session id generator (Node's engine.generateId).
+	Engine engineio.Options
+	// ConnectTimeout closes a connection that has not joined a namespace in time. Zero means
+	// 45s (Node's connectTimeout); negative means never.
+	ConnectTimeout time.Duration
+	// Adapter builds each namespace's adapter. Nil means adapter.Memory (a single node); use
+	// redisadapter.New for a cluster.
+	Adapter adapter.Factory
+	// CleanupEmptyChildNamespaces removes a dynamic namespace's child once its last socket has
+	// gone (Node's cleanupEmptyChildNamespaces).
+	CleanupEmptyChildNamespaces bool
+	// MaxPendingEvents bounds how many received events of one connection may wait for their
+	// handlers; when full, reading from that connection pauses. Zero means 256.
+	MaxPendingEvents int
+	// MaxAttachments bounds the binary attachments of one received packet. Zero means 10.
+	MaxAttachments int
+	// Logger receives the server's logs. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server is a Socket.IO server. It is an http.Handler to mount at Options.Engine.Path
+// (default "/socket.io/"). Its own methods act on the main namespace "/".
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	engine *engineio.Server
+
+	mu          sync.RWMutex
+	nsps        map[string]*Namespace
+	parents     []*ParentNamespace
+	onNewNsp    []func(*Namespace)
+	closed      bool
+	clients     map[*client]struct{}
+	mainNsp     *Namespace
+	workers     sync.WaitGroup // per-client dispatch goroutines
+	closeOnce   sync.Once
+	closeResult error
+}
+
+// NewServer returns a server configured by opts (copied; the caller's value is not changed).
+func NewServer(opts Options) (*Server, error) {
+	if opts.ConnectTimeout == 0 {
+		opts.ConnectTimeout = 45 * time.Second
+	}
+	if opts.Adapter == nil {
+		opts.Adapter = adapter.Memory
+	}
+	if opts.MaxPendingEvents <= 0 {
+		opts.MaxPendingEvents = 256
+	}
+	if opts.MaxAttachments <= 0 {
+		opts.MaxAttachments = 10
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Engine.Logger == nil {
+		opts.Engine.Logger = opts.Logger
+	}
+	s := &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		nsps:    make(map[string]*Namespace),
+		clients: make(map[*client]struct{}),
+	}
+	eng, err := engineio.NewServer(opts.Engine, engineHandler{s})
+	if err != nil {
+		return nil, fmt.Errorf("socketio: %w", err)
+	}
+	s.engine = eng
+	main, err := s.of("/", nil)
+	if err != nil {
+		_ = eng.Close(context.Background())
+		return nil, err
+	}
+	s.mainNsp = main
+	return s, nil
+}
+
+// ServeHTTP serves the Engine.IO endpoint (long-polling and WebSocket).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Engine returns the underlying Engine.IO server (Node's io.engine), e.g. for ClientsCount.
+func (s *Server) Engine() *engineio.Server { return s.engine }
+
+// Of returns the namespace called name, creating it on first use. A name without a leading
+// slash gets one.
+func (s *Server) Of(name string) *Namespace {
+	n, err := s.of(name, nil)
+	if err != nil {
+		// Only an adapter factory failure gets here; the namespace still works locally.
+		s.log.Error("socketio: adapter for namespace failed", "nsp", name, "err", err)
+	}
+	return n
+}
+
+// of returns or creates namespace name. parent is set for children of dynamic namespaces.
+func (s *Server) of(name string, parent *ParentNamespace) (*Namespace, error) {
+	if name == "" || name[0] != '/' {
+		name = "/" + name
+	}
+	s.mu.Lock()
+	if n, ok := s.nsps[name]; ok {
+		s.mu.Unlock()
+		return n, nil
+	}
+	n := newNamespace(s, name, parent)
+	s.nsps[name] = n
+	hooks := append([]func(*Namespace)(nil), s.onNewNsp...)
+	s.mu.Unlock()
+	a, err := s.opts.Adapter(n.local)
+	if err != nil {
+		a, _ = adapter.Memory(n.local)
+		err = fmt.Errorf("socketio: adapter for %s: %w", name, err)
+	}
+	n.setAdapter(a)
+	if parent != nil {
+		parent.addChild(n)
+	}
+	for _, f := range hooks {
+		f(n)
+	}
+	return n, err
+}
+
+// OfFunc declares dynamic namespaces: a client connecting to a name that no namespace has yet
+// gets one created when match returns true for that name and the client's auth payload. The
+// children share the returned parent's middleware and connection handlers.
+func (s *Server) OfFunc(match func(name string, auth map[string]any) bool) *ParentNamespace {
+	p := &ParentNamespace{srv: s, match: match, children: make(map[string]*Namespace)}
+	s.mu.Lock()
+	s.parents = append(s.parents, p)
+	s.mu.Unlock()
+	return p
+}
+
+// OfRegexp declares dynamic namespaces whose names match re.
+func (s *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
+	return s.OfFunc(func(name string, _ map[string]any) bool { return re.MatchString(name) })
+}
+
+// OnNewNamespace registers f to be called when a namespace is created (Node's "new_namespace").
+func (s *Server) OnNewNamespace(f func(*Namespace)) {
+	s.mu.Lock()
+	s.onNewNsp = append(s.onNewNsp, f)
+	s.mu.Unlock()
+}
+
+// lookup finds the namespace a client asks for, creating a dynamic child when a parent matches.
+func (s *Server) lookup(name string, auth map[string]any) *Namespace {
+	s.mu.RLock()
+	n, ok := s.nsps[name]
+	parents := s.parents
+	s.mu.RUnlock()
+	if ok {
+		return n
+	}
+	for _, p := range parents {
+		if p.match(name, auth) {
+			n, _ := s.of(name, p)
+			return n
+		}
+	}
+	return nil
+}
+
+func (s *Server) removeNamespace(n *Namespace) {
+	s.mu.Lock()
+	if s.nsps[n.name] == n {
+		delete(s.nsps, n.name)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) namespaces() []*Namespace {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*Namespace, 0, len(s.nsps))
+	for _, n := range s.nsps {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Close shuts the server down: every socket is disconnected with reason "server shutting
+// down", every connection is closed, every adapter is closed, and Close returns once every
+// goroutine the server started has ended or ctx is done. It is idempotent.
+func (s *Server) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		for _, n := range s.namespaces() {
+			for _, sock := range n.Sockets() {
+				sock.onClose(ReasonServerShuttingDown)
+			}
+		}
+		var errs []error
+		if err := s.engine.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		for _, n := range s.namespaces() {
+			if err := n.Adapter().Close(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("socketio: close adapter of %s: %w", n.name, err))
+			}
+		}
+		done := make(chan struct{})
+		go func() { s.workers.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("socketio: close: %w", ctx.Err()))
+		}
+		s.closeResult = errors.Join(errs...)
+	})
+	return s.closeResult
+}
+
+// engineHandler receives Engine.IO sessions.
+type engineHandler struct{ s *Server }
+
+func (h engineHandler) Open(c *engineio.Conn) engineio.ConnHandler { return newClient(h.s, c) }
+
+// The Server's own methods act on the main namespace.
+
+// Use adds a middleware to the main namespace (see Namespace.Use).
+func (s *Server) Use(mw func(*Socket) error) { s.mainNsp.Use(mw) }
+
+// OnConnection registers a handler for sockets joining the main namespace.
+func (s *Server) OnConnection(h func(*Socket)) { s.mainNsp.OnConnection(h) }
+
+// On registers a listener for events sent by other nodes with ServerSideEmit to the main
+// namespace.
+func (s *Server) On(event string, h func(*Event) error) func() { return s.mainNsp.On(event, h) }
+
+// Sockets returns the sockets of this node in the main namespace.
+func (s *Server) Sockets() []*Socket { return s.mainNsp.Sockets() }
+
+// To selects the sockets in rooms of the main namespace for the operation that follows.
+func (s *Server) To(rooms ...string) BroadcastOperator { return s.mainNsp.To(rooms...) }
+
+// In is an alias of To.
+func (s *Server) In(rooms ...string) BroadcastOperator { return s.mainNsp.In(rooms...) }
+
+// Except excludes the sockets in rooms from the operation that follows.
+func (s *Server) Except(rooms ...string) BroadcastOperator { return s.mainNsp.Except(rooms...) }
+
+// Local restricts the operation that follows to this node.
+func (s *Server) Local() BroadcastOperator { return s.mainNsp.Local() }
+
+// Volatile makes the broadcast that follows droppable for clients not ready to receive it.
+func (s *Server) Volatile() BroadcastOperator { return s.mainNsp.Volatile() }
+
+// Compress sets whether the broadcast that follows may be compressed.
+func (s *Server) Compress(compress bool) BroadcastOperator { return s.mainNsp.Compress(compress) }
+
+// Timeout bounds the wait for acknowledgements of the broadcast that follows.
+func (s *Server) Timeout(d time.Duration) BroadcastOperator { return s.mainNsp.Timeout(d) }
+
+// Emit sends an event to every socket of the main namespace, on every node.
+func (s *Server) Emit(event string, args ...any) error { return s.mainNsp.Emit(event, args...) }
+
+// FetchSockets returns the sockets of the main namespace across the cluster.
+func (s *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return s.mainNsp.FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the main namespace join rooms.
+func (s *Server) SocketsJoin(ctx context.Context, rooms ...string) error {
+	return s.mainNsp.SocketsJoin(ctx, rooms...)
+}
+
+// SocketsLeave makes every socket of the main namespace leave rooms.
+func (s *Server) SocketsLeave(ctx context.Context, rooms ...string) error {
+	return s.mainNsp.SocketsLeave(ctx, rooms...)
+}
+
+// DisconnectSockets disconnects every socket of the main namespace; close also closes their
+// underlying connections.
+func (s *Server) DisconnectSockets(ctx context.Context, close bool) error {
+	return s.mainNsp.DisconnectSockets(ctx, close)
+}
+
+// ServerSideEmit sends an event to the main namespace of every other node.
+func (s *Server) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	return s.mainNsp.ServerSideEmit(ctx, event, args...)
+}
+
+// ServerSideEmitWithAck sends an event to every other node and waits for one answer each.
+func (s *Server) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Ack, error) {
+	return s.mainNsp.ServerSideEmitWithAck(ctx, event, args...)
+}
+
+// Namespace returns the main namespace "/".
+func (s *Server) Namespace() *Namespace { return s.mainNsp }
