@@ -1,0 +1,523 @@
+package parser
+
+import (
+	"encoding"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"sync"
+
+	"github.com/gosockio/gosockio/adapter"
+)
+
+// ErrArgIndex is wrapped by the errors of Args.Value and Args.Bind for an argument that is
+// not there.
+var ErrArgIndex = errors.New("parser: argument index out of range")
+
+// Args gives access to the arguments of an EVENT (after the event name) or an ACK, with
+// placeholders resolved to the packet's attachments. The zero value has no arguments. An
+// Args shares memory with its packet, which must not change while the Args is in use.
+//
+// Placeholders are resolved only in packets that have attachments: as in socket.io-parser,
+// a placeholder-shaped object in a packet without any is an ordinary object.
+type Args struct {
+	data  []byte
+	elems []span // the arguments, as offsets into data
+	atts  [][]byte
+	phs   []span // placeholders, in document order, as offsets into data
+}
+
+// EventArgs splits the payload of an EVENT (or BINARY_EVENT) packet into its event name
+// and its arguments. A name sent as a number comes back as JavaScript would print it, as
+// the Node server does with it. Errors wrap ErrInvalidPacket.
+func EventArgs(p *adapter.Packet) (name string, args Args, err error) {
+	if p == nil || (p.Type != adapter.Event && p.Type != adapter.BinaryEvent) {
+		return "", Args{}, fmt.Errorf("%w: not an EVENT packet", ErrInvalidPacket)
+	}
+	a, err := newArgs(p)
+	if err != nil {
+		return "", Args{}, err
+	}
+	if len(a.elems) == 0 {
+		return "", Args{}, fmt.Errorf("%w: EVENT payload is an empty array", ErrInvalidPacket)
+	}
+	tok := a.data[a.elems[0].start:a.elems[0].end]
+	switch c := tok[0]; {
+	case c == '"':
+		name, err = unquote(tok)
+	case c == '-' || isDigit(c):
+		name, err = jsNumber(tok)
+	default:
+		err = errors.New("not a string")
+	}
+	if err != nil {
+		return "", Args{}, fmt.Errorf("%w: bad event name %.40s: %v", ErrInvalidPacket, tok, err)
+	}
+	a.elems = a.elems[1:]
+	return name, a, nil
+}
+
+// AckArgs gives the arguments of an ACK (or BINARY_ACK) packet. Errors wrap
+// ErrInvalidPacket.
+func AckArgs(p *adapter.Packet) (Args, error) {
+	if p == nil || (p.Type != adapter.Ack && p.Type != adapter.BinaryAck) {
+		return Args{}, fmt.Errorf("%w: not an ACK packet", ErrInvalidPacket)
+	}
+	return newArgs(p)
+}
+
+func newArgs(p *adapter.Packet) (Args, error) {
+	s := scanner{data: p.Data, natt: -1, record: true, elems: make([]span, 0, 4)}
+	if len(p.Attachments) > 0 {
+		s.natt = len(p.Attachments)
+	}
+	kind, err := s.payload()
+	if err != nil {
+		return Args{}, err
+	}
+	if kind != '[' {
+		return Args{}, fmt.Errorf("%w: %s payload is not an array", ErrInvalidPacket, p.Type)
+	}
+	return Args{data: p.Data, elems: s.elems, atts: p.Attachments, phs: s.phs}, nil
+}
+
+// Len returns the number of arguments.
+func (a Args) Len() int { return len(a.elems) }
+
+// Raw returns argument i as it is on the wire, placeholders included, or nil when there
+// is no such argument. The result shares memory with the packet.
+func (a Args) Raw(i int) json.RawMessage {
+	if i < 0 || i >= len(a.elems) {
+		return nil
+	}
+	e := a.elems[i]
+	return a.data[e.start:e.end:e.end]
+}
+
+// Value decodes argument i generically, as json.Unmarshal into an any does (objects as
+// map[string]any, arrays as []any, numbers as float64), with placeholders replaced by
+// their attachments as []byte. The []byte values share memory with the packet's
+// attachments: copy them before modifying them.
+func (a Args) Value(i int) (any, error) {
+	if i < 0 || i >= len(a.elems) {
+		return nil, fmt.Errorf("%w: argument %d of %d", ErrArgIndex, i, len(a.elems))
+	}
+	v, err := a.valueAt(a.elems[i].start, a.elems[i].end)
+	if err != nil {
+		return nil, fmt.Errorf("parser: argument %d: %w", i, err)
+	}
+	return v, nil
+}
+
+// Values decodes every argument with Value.
+func (a Args) Values() ([]any, error) {
+	vs := make([]any, len(a.elems))
+	for i := range vs {
+		v, err := a.Value(i)
+		if err != nil {
+			return nil, err
+		}
+		vs[i] = v
+	}
+	return vs, nil
+}
+
+// valueAt decodes data[start:end] generically and resolves its placeholders.
+func (a Args) valueAt(start, end int) (any, error) {
+	var v any
+	if err := json.Unmarshal(a.data[start:end], &v); err != nil {
+		return nil, err
+	}
+	if !a.hasPlaceholder(start, end) {
+		return v, nil
+	}
+	return a.resolve(v)
+}
+
+// resolve replaces placeholder objects in a generic value by their attachments.
+func (a Args) resolve(v any) (any, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		if ph, _ := x["_placeholder"].(bool); ph {
+			num, ok := x["num"].(float64)
+			if !ok || num != math.Trunc(num) || num < 0 || num >= float64(len(a.atts)) {
+				return nil, fmt.Errorf("%w: bad placeholder num %v", ErrInvalidPacket, x["num"])
+			}
+			return a.atts[int(num)], nil
+		}
+		for k, y := range x {
+			r, err := a.resolve(y)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = r
+		}
+	case []any:
+		for i, y := range x {
+			r, err := a.resolve(y)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = r
+		}
+	}
+	return v, nil
+}
+
+// hasPlaceholder reports whether a placeholder starts in data[start:end].
+func (a Args) hasPlaceholder(start, end int) bool {
+	i := a.firstPlaceholder(start)
+	return i < len(a.phs) && a.phs[i].start < end
+}
+
+// firstPlaceholder is the index of the first placeholder at or after offset start.
+func (a Args) firstPlaceholder(start int) int {
+	lo, hi := 0, len(a.phs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if a.phs[m].start < start {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// Bind decodes argument i into v, a non-nil pointer, with json.Unmarshal. Where the
+// argument has a placeholder, v receives the attachment: a []byte field (or any []byte
+// target) gets its bytes, and an interface target (a field, map value or slice element of
+// type any, or v itself when it is a *any) gets a []byte, as Value gives. A target of
+// another type receives the attachment as a base64 JSON string, which is what a
+// json.Unmarshaler or a string field sees. An argument that is not there is an error
+// wrapping ErrArgIndex, and v is left alone.
+func (a Args) Bind(i int, v any) error {
+	if i < 0 || i >= len(a.elems) {
+		return fmt.Errorf("%w: argument %d of %d", ErrArgIndex, i, len(a.elems))
+	}
+	start, end := a.elems[i].start, a.elems[i].end
+	if !a.hasPlaceholder(start, end) {
+		if err := json.Unmarshal(a.data[start:end], v); err != nil {
+			return fmt.Errorf("parser: bind argument %d: %w", i, err)
+		}
+		return nil
+	}
+	if p, ok := v.(*any); ok && p != nil {
+		x, err := a.valueAt(start, end)
+		if err != nil {
+			return fmt.Errorf("parser: bind argument %d: %w", i, err)
+		}
+		*p = x
+		return nil
+	}
+	if err := json.Unmarshal(a.substitute(start, end), v); err != nil {
+		return fmt.Errorf("parser: bind argument %d: %w", i, err)
+	}
+	rv := reflect.ValueOf(v)
+	if !mayHoldAny(rv.Type().Elem()) {
+		return nil
+	}
+	f := fixer{a: a, s: scanner{data: a.data, natt: -1}}
+	if err := f.fix(rv.Elem(), start, end); err != nil {
+		return fmt.Errorf("parser: bind argument %d: %w", i, err)
+	}
+	return nil
+}
+
+// substitute returns data[start:end] with each placeholder replaced by its attachment as a
+// base64 JSON string, the form encoding/json decodes into a []byte. As an attachment is
+// referenced at most once, the result is bounded by the packet's size times 4/3.
+func (a Args) substitute(start, end int) []byte {
+	first := a.firstPlaceholder(start)
+	last := first
+	size := end - start
+	for ; last < len(a.phs) && a.phs[last].start < end; last++ {
+		ph := a.phs[last]
+		size += base64.StdEncoding.EncodedLen(len(a.atts[ph.num])) + 2 - (ph.end - ph.start)
+	}
+	out := make([]byte, 0, size)
+	at := start
+	for _, ph := range a.phs[first:last] {
+		out = append(out, a.data[at:ph.start]...)
+		out = append(out, '"')
+		out = base64.StdEncoding.AppendEncode(out, a.atts[ph.num])
+		out = append(out, '"')
+		at = ph.end
+	}
+	return append(out, a.data[at:end]...)
+}
+
+// fixer walks a value that json.Unmarshal has filled from a substituted argument, and
+// puts []byte values in the interface-typed places that received base64 strings instead.
+// It follows the wire JSON (placeholders included) and the Go value side by side, and
+// enters only the parts of the JSON that hold a placeholder.
+type fixer struct {
+	a Args
+	s scanner
+}
+
+// member is a key and value of a JSON object, as offsets into the data.
+type member struct {
+	key        string
+	start, end int
+}
+
+func (f *fixer) fix(v reflect.Value, start, end int) error {
+	if !f.a.hasPlaceholder(start, end) {
+		return nil
+	}
+	// Go where json.Unmarshal went: through non-nil pointers, and into the pointer an
+	// interface holds.
+	for {
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() || isUnmarshaler(v.Type()) {
+				return nil
+			}
+			v = v.Elem()
+			continue
+		}
+		if v.Kind() == reflect.Interface && !v.IsNil() && v.Elem().Kind() == reflect.Pointer && !v.Elem().IsNil() {
+			v = v.Elem()
+			continue
+		}
+		break
+	}
+	if isUnmarshaler(reflect.PointerTo(v.Type())) {
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Interface:
+		if v.NumMethod() != 0 || !v.CanSet() {
+			return nil
+		}
+		x, err := f.a.valueAt(start, end)
+		if err != nil {
+			return err
+		}
+		if x == nil {
+			v.SetZero()
+		} else {
+			v.Set(reflect.ValueOf(x))
+		}
+	case reflect.Slice, reflect.Array:
+		if f.a.data[start] != '[' {
+			return nil
+		}
+		elems, err := f.elements(start, end)
+		if err != nil {
+			return err
+		}
+		for j, el := range elems {
+			if j >= v.Len() {
+				break
+			}
+			if err := f.fix(v.Index(j), el.start, el.end); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		kt := v.Type().Key()
+		if f.a.data[start] != '{' || v.IsNil() || kt.Kind() != reflect.String || isUnmarshaler(reflect.PointerTo(kt)) {
+			return nil
+		}
+		members, err := f.members(start, end)
+		if err != nil {
+			return err
+		}
+		for j, m := range members {
+			if !f.a.hasPlaceholder(m.start, m.end) || laterKey(members[j+1:], m.key) {
+				continue
+			}
+			k := reflect.ValueOf(m.key).Convert(kt)
+			el := reflect.New(v.Type().Elem()).Elem()
+			if cur := v.MapIndex(k); cur.IsValid() {
+				el.Set(cur)
+			}
+			if err := f.fix(el, m.start, m.end); err != nil {
+				return err
+			}
+			v.SetMapIndex(k, el)
+		}
+	case reflect.Struct:
+		if f.a.data[start] != '{' {
+			return nil
+		}
+		members, err := f.members(start, end)
+		if err != nil {
+			return err
+		}
+		si := structFields(v.Type())
+		for j, m := range members {
+			if !f.a.hasPlaceholder(m.start, m.end) {
+				continue
+			}
+			fd, ok := si.lookup(m.key)
+			if !ok || laterField(si, members[j+1:], fd) {
+				continue
+			}
+			fv, ok := fieldByIndex(v, fd.index)
+			if !ok {
+				continue
+			}
+			if err := f.fix(fv, m.start, m.end); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// laterKey reports whether key comes again in ms: json.Unmarshal keeps the last one.
+func laterKey(ms []member, key string) bool {
+	for _, m := range ms {
+		if m.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// laterField reports whether a member of ms decodes into the same field as fd.
+func laterField(si *structInfo, ms []member, fd *field) bool {
+	for _, m := range ms {
+		if other, ok := si.lookup(m.key); ok && other == fd {
+			return true
+		}
+	}
+	return false
+}
+
+// elements lists the elements of the array at data[start:end].
+func (f *fixer) elements(start, end int) ([]span, error) {
+	s := &f.s
+	s.pos = start + 1
+	var out []span
+	for {
+		s.skipWS()
+		if s.pos >= end || s.data[s.pos] == ']' {
+			return out, nil
+		}
+		from := s.pos
+		if err := s.value(); err != nil {
+			return nil, err
+		}
+		out = append(out, span{start: from, end: s.pos})
+		s.skipWS()
+		if s.pos < end && s.data[s.pos] == ',' {
+			s.pos++
+		}
+	}
+}
+
+// members lists the members of the object at data[start:end].
+func (f *fixer) members(start, end int) ([]member, error) {
+	s := &f.s
+	s.pos = start + 1
+	var out []member
+	for {
+		s.skipWS()
+		if s.pos >= end || s.data[s.pos] == '}' {
+			return out, nil
+		}
+		keyStart := s.pos
+		if err := s.str(); err != nil {
+			return nil, err
+		}
+		key, err := unquote(s.data[keyStart:s.pos])
+		if err != nil {
+			return nil, err
+		}
+		s.skipWS()
+		s.pos++ // ':'
+		s.skipWS()
+		from := s.pos
+		if err := s.value(); err != nil {
+			return nil, err
+		}
+		out = append(out, member{key: key, start: from, end: s.pos})
+		s.skipWS()
+		if s.pos < end && s.data[s.pos] == ',' {
+			s.pos++
+		}
+	}
+}
+
+var (
+	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+func isUnmarshaler(t reflect.Type) bool {
+	return t.Implements(unmarshalerType) || t.Implements(textUnmarshalerType)
+}
+
+var anyTypes sync.Map // reflect.Type -> bool
+
+// mayHoldAny reports, once per type, whether a value of type t has places of interface
+// type that Bind may have to fix.
+func mayHoldAny(t reflect.Type) bool {
+	if b, ok := anyTypes.Load(t); ok {
+		return b.(bool)
+	}
+	b := typeMayHoldAny(t, map[reflect.Type]bool{})
+	anyTypes.Store(t, b)
+	return b
+}
+
+func typeMayHoldAny(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] || isUnmarshaler(t) || (t.Kind() != reflect.Pointer && isUnmarshaler(reflect.PointerTo(t))) {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return typeMayHoldAny(t.Elem(), seen)
+	case reflect.Struct:
+		for _, f := range structFields(t).fields {
+			if typeMayHoldAny(f.typ, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unquote decodes a valid JSON string token.
+func unquote(tok []byte) (string, error) {
+	body := tok[1 : len(tok)-1]
+	plain := true
+	for _, c := range body {
+		if c == '\\' || c >= utf8RuneSelf {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(body), nil
+	}
+	var s string
+	err := json.Unmarshal(tok, &s)
+	return s, err
+}
+
+const utf8RuneSelf = 0x80
+
+// jsNumber formats a JSON number token as JavaScript's String(number) does, which is also
+// how encoding/json writes a float64.
+func jsNumber(tok []byte) (string, error) {
+	f, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil {
+		return "", err
+	}
+	if f == 0 {
+		return "0", nil // -0 too
+	}
+	b, err := json.Marshal(f)
+	return string(b), err
+}
