@@ -1,0 +1,71 @@
+// Package socketio is a Socket.IO v4 server (protocol v5 over Engine.IO v4) that any official
+// Socket.IO client can talk to: JavaScript, Swift, Java, Python, C++.
+//
+// # Server and namespaces
+//
+// A Server is an http.Handler; mount it at its path (default "/socket.io/"):
+//
+//	srv, _ := socketio.NewServer(socketio.Options{})
+//	srv.OnConnection(func(s *socketio.Socket) {
+//		s.On("chat message", socketio.Handle(func(ev *socketio.Event, msg string) error {
+//			return srv.Emit("chat message", msg)
+//		}))
+//	})
+//	http.Handle("/socket.io/", srv)
+//
+// The Server's methods act on the main namespace "/". Server.Of returns other namespaces, and
+// Server.OfFunc / Server.OfRegexp declare dynamic ones, created when a client first asks for a
+// matching name; their middleware and handlers are registered on the returned ParentNamespace.
+// A client asking for any other namespace receives a connect_error "Invalid namespace".
+//
+// Namespace.Use adds connection middleware: a returned error refuses the connection, and a
+// *ConnectError carries data to the client's connect_error listener.
+//
+// # Events
+//
+// Socket.On registers a handler func(*Event) error. The raw form reads arguments with
+// Event.Values (generic JSON values, []byte for binary) or Event.Bind (into Go values, as
+// json.Unmarshal does). The typed form wraps a function of your argument types:
+//
+//	s.On("move", socketio.Handle2(func(ev *socketio.Event, x, y int) error { … }))
+//
+// A client that asked for an acknowledgement gets it from Event.Ack. A socket's handlers run in
+// order, one at a time, on a goroutine of their own that exists only while events are waiting:
+// a handler may block (even on EmitWithAck to its own client) without stopping the connection's
+// reader, which keeps handling acknowledgements. Packet middleware (Socket.Use) and catch-all
+// handlers (OnAny, OnAnyOutgoing) behave as in Node. A panicking handler is logged and its
+// socket disconnected; the server goes on.
+//
+// # Emitting
+//
+// Emit takes any JSON-able Go values; []byte values at any depth (top level, in maps, slices,
+// or struct fields) travel as binary attachments. EmitWithAck waits for the answer until its
+// context ends; Timeout(d) sets a deadline. The names connect, connect_error, disconnect,
+// disconnecting, newListener and removeListener are reserved and refused with ErrReservedEvent.
+//
+// # Rooms and broadcasting
+//
+// Socket.Join and Socket.Leave manage rooms; every socket is in the room of its own id. The
+// broadcast operators To / In / Except / Local / Volatile / Compress / Timeout return a
+// BroadcastOperator value (each modifier returns a copy), whose Emit, EmitWithAck,
+// FetchSockets, SocketsJoin, SocketsLeave and DisconnectSockets go through the namespace's
+// adapter and so reach every node of a cluster. Socket.To, Socket.Except and Socket.Broadcast
+// exclude the sending socket, as in Node.
+//
+// A broadcast is encoded once: one Socket.IO packet becomes one set of Engine.IO messages whose
+// WebSocket frame and polling bytes are built once and shared by every recipient.
+//
+// # Disconnection
+//
+// Socket.OnDisconnecting listeners run while Rooms still lists the socket's rooms;
+// OnDisconnect listeners run after, with one of the Reason… constants (Node's strings).
+// Server.Close disconnects every socket with "server shutting down", closes the connections
+// (clients see "transport close" and reconnect elsewhere) and returns once every goroutine the
+// server started has ended.
+//
+// # Cluster
+//
+// Options.Adapter selects how namespaces reach other nodes: nil is a single node
+// (adapter.Memory); redisadapter.New joins a Redis-backed cluster compatible with Node's
+// @socket.io/redis-adapter.
+package socketio
