@@ -57,7 +57,7 @@ type message struct {
 	binary bool
 }
 
-func text(s string) message { return message{data: s} }
+func text(s string) message   { return message{data: s} }
 func binary(s string) message { return message{data: s, binary: true} }
 
 func TestDecodeRejects(t *testing.T) {

@@ -29,9 +29,9 @@ type field struct {
 
 // structInfo is the cached field list of a struct type.
 type structInfo struct {
-	fields []field         // in encoding order
-	exact  map[string]int  // name -> fields index
-	folded map[string]int  // folded name -> first field with it
+	fields []field        // in encoding order
+	exact  map[string]int // name -> fields index
+	folded map[string]int // folded name -> first field with it
 }
 
 var structCache sync.Map // reflect.Type -> *structInfo
