@@ -32,7 +32,9 @@ type hidden struct {
 
 type Temp float64
 
-func (t Temp) MarshalJSON() ([]byte, error) { return []byte(`"` + strconv.FormatFloat(float64(t), 'f', 1, 64) + `C"`), nil }
+func (t Temp) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + strconv.FormatFloat(float64(t), 'f', 1, 64) + `C"`), nil
+}
 
 // PtrMarshaler marshals itself only through a pointer, and holds bytes it hides.
 type PtrMarshaler struct{ Secret []byte }
