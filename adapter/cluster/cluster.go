@@ -1,0 +1,632 @@
+// Package cluster is the transport-agnostic core of a multi-node adapter: it turns a
+// namespace's adapter operations into cluster messages and back, and owns what every pub/sub
+// backend would otherwise re-implement: the node id, filtering of its own messages, request ids,
+// the table of pending requests, how many answers to expect (from the transport's server
+// count), timeouts, partial results, and applying remote operations to the local room index.
+//
+// A backend supplies two small pieces: a Transport that moves bytes for one namespace, and a
+// Codec that turns Messages into the bytes of one wire family (Node's classic Redis adapter
+// format, or the ClusterAdapter envelope of the sharded adapter). Package redisadapter provides
+// both over go-redis.
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gosockio/gosockio/adapter"
+)
+
+// Type is the kind of a cluster message. The numbers are those of Node's ClusterAdapter
+// (socket.io-adapter 2.5); codecs of other families map them.
+type Type int
+
+// The message types.
+const (
+	Broadcast              Type = 3
+	SocketsJoin            Type = 4
+	SocketsLeave           Type = 5
+	DisconnectSockets      Type = 6
+	FetchSockets           Type = 7
+	FetchSocketsResponse   Type = 8
+	ServerSideEmit         Type = 9
+	ServerSideEmitResponse Type = 10
+	BroadcastClientCount   Type = 11
+	BroadcastAck           Type = 12
+	// AllRooms and its response exist only in the classic family.
+	AllRooms         Type = 100
+	AllRoomsResponse Type = 101
+)
+
+// IsResponse reports whether messages of type t answer a request.
+func (t Type) IsResponse() bool {
+	switch t {
+	case FetchSocketsResponse, ServerSideEmitResponse, BroadcastClientCount, BroadcastAck, AllRoomsResponse:
+		return true
+	}
+	return false
+}
+
+// Message is one cluster message in a family-neutral form.
+type Message struct {
+	Type Type
+	// UID is the sending node's id (empty when the sender does not say, e.g. Node's emitter or
+	// a classic response).
+	UID string
+	// Nsp is the namespace; empty when the wire format does not carry it.
+	Nsp string
+	// RequestID links requests and responses; empty for messages that expect no answer.
+	RequestID string
+	// Target selects sockets (Broadcast, SocketsJoin/Leave, DisconnectSockets, FetchSockets).
+	Target adapter.Target
+	// Packet is the EVENT of a Broadcast.
+	Packet *adapter.Packet
+	// Rooms are the rooms to join or leave, or the rooms of an AllRoomsResponse.
+	Rooms []string
+	// Close is DisconnectSockets' close flag.
+	Close bool
+	// Sockets answer FetchSockets.
+	Sockets []adapter.SocketInfo
+	// Args are ServerSideEmit's event name and arguments.
+	Args []any
+	// Value is the one value of a ServerSideEmitResponse or BroadcastAck.
+	Value any
+	// ClientCount answers a Broadcast with acknowledgements.
+	ClientCount int
+}
+
+// TopicKind says what a published message is for; the Transport maps it to a channel.
+type TopicKind int
+
+// The topic kinds.
+const (
+	// TopicBroadcast carries broadcasts without acknowledgement to several rooms, every socket,
+	// or except-only selections.
+	TopicBroadcast TopicKind = iota
+	// TopicRoom carries broadcasts without acknowledgement to exactly one room (Topic.Room).
+	TopicRoom
+	// TopicRequest carries every other operation.
+	TopicRequest
+	// TopicResponse carries answers to node Topic.Node.
+	TopicResponse
+)
+
+// Topic is where a message goes, or where it came from.
+type Topic struct {
+	Kind TopicKind
+	Room string // TopicRoom
+	Node string // TopicResponse: the requester's uid
+}
+
+// Transport moves one namespace's bytes. Inbound messages are handed to Adapter.Receive by the
+// transport, from one goroutine, in arrival order.
+type Transport interface {
+	// Publish sends b to the other nodes (and possibly back to this one) on topic t.
+	Publish(ctx context.Context, t Topic, b []byte) error
+	// ServerCount is the number of nodes serving the namespace, this one included.
+	ServerCount(ctx context.Context) (int, error)
+	// Close stops delivery to this namespace and releases its subscriptions.
+	Close(ctx context.Context) error
+}
+
+// RoomSubscriber is an optional Transport capability: per-room subscriptions (the sharded
+// adapter's dynamic modes). The core calls it when a local room appears or empties.
+type RoomSubscriber interface {
+	SubscribeRoom(ctx context.Context, room string) error
+	UnsubscribeRoom(ctx context.Context, room string) error
+}
+
+// Codec turns Messages into one wire family's bytes and back.
+type Codec interface {
+	// Encode returns the bytes of m.
+	Encode(m *Message) ([]byte, error)
+	// Decode parses bytes received on topic t.
+	Decode(t Topic, b []byte) (*Message, error)
+	// NewID returns a fresh request id in the family's format.
+	NewID() string
+}
+
+// ErrUnsupported is wrapped by errors of operations the wire family cannot express.
+var ErrUnsupported = errors.New("cluster: operation not supported by this wire format")
+
+// Options tune the core. The zero value is Node's behaviour.
+type Options struct {
+	// RequestTimeout bounds requests (fetchSockets, serverSideEmit with ack, allRooms) whose
+	// ctx has no earlier deadline. Zero means 5s (Node's requestsTimeout).
+	RequestTimeout time.Duration
+	// RoomTopic decides whether a broadcast to exactly this one room goes to TopicRoom. Nil
+	// means never.
+	RoomTopic func(room string) bool
+	// Logger receives warnings about malformed messages and failed publishes. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Adapter is the cluster implementation of adapter.Adapter for one namespace.
+type Adapter struct {
+	uid   string
+	nsp   string
+	local *adapter.Local
+	tr    Transport
+	codec Codec
+	opts  Options
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	pending map[string]*pending
+	closed  bool
+
+	// work runs user code triggered by remote messages (disconnect and server-side listeners)
+	// off the receive goroutine, in order, so that such code may itself wait on the cluster.
+	work    chan func()
+	workers sync.WaitGroup
+	stop    chan struct{}
+}
+
+var _ adapter.Adapter = (*Adapter)(nil)
+
+// New returns the cluster adapter of the namespace whose room index is l. uid is this node's id
+// for the namespace (in the codec's format); tr must deliver inbound messages to Receive.
+func New(l *adapter.Local, uid string, tr Transport, codec Codec, opts Options) *Adapter {
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 5 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	a := &Adapter{
+		uid:     uid,
+		nsp:     l.Namespace().Name(),
+		local:   l,
+		tr:      tr,
+		codec:   codec,
+		opts:    opts,
+		log:     opts.Logger,
+		pending: make(map[string]*pending),
+		work:    make(chan func(), 1024),
+		stop:    make(chan struct{}),
+	}
+	a.workers.Add(1)
+	go a.runWork()
+	if rs, ok := tr.(RoomSubscriber); ok {
+		l.OnRoomChange(func(room string, exists bool) {
+			ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestTimeout)
+			defer cancel()
+			var err error
+			if exists {
+				err = rs.SubscribeRoom(ctx, room)
+			} else {
+				err = rs.UnsubscribeRoom(ctx, room)
+			}
+			if err != nil {
+				a.log.Warn("cluster: room subscription failed", "nsp", a.nsp, "room", room, "err", err)
+			}
+		})
+	}
+	return a
+}
+
+// UID returns this node's id for the namespace.
+func (a *Adapter) UID() string { return a.uid }
+
+// Local returns the namespace's room index.
+func (a *Adapter) Local() *adapter.Local { return a.local }
+
+func (a *Adapter) runWork() {
+	defer a.workers.Done()
+	for {
+		select {
+		case f := <-a.work:
+			f()
+		case <-a.stop:
+			return
+		}
+	}
+}
+
+// later runs f on the work goroutine; when the queue is full it runs f on a new goroutine
+// rather than blocking the receive loop.
+func (a *Adapter) later(f func()) {
+	select {
+	case a.work <- f:
+	default:
+		a.workers.Add(1)
+		go func() { defer a.workers.Done(); f() }()
+	}
+}
+
+func (a *Adapter) publish(ctx context.Context, t Topic, m *Message) error {
+	m.UID = a.uid
+	m.Nsp = a.nsp
+	b, err := a.codec.Encode(m)
+	if err != nil {
+		return fmt.Errorf("cluster: encode type %d: %w", m.Type, err)
+	}
+	if err := a.tr.Publish(ctx, t, b); err != nil {
+		return fmt.Errorf("cluster: publish type %d: %w", m.Type, err)
+	}
+	return nil
+}
+
+func (a *Adapter) isClosed() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.closed
+}
+
+// Broadcast implements adapter.Adapter: publish (unless Local), then deliver locally.
+func (a *Adapter) Broadcast(ctx context.Context, p *adapter.Packet, t adapter.Target) error {
+	if a.isClosed() {
+		return adapter.ErrClosed
+	}
+	var err error
+	if !t.Flags.Local {
+		topic := Topic{Kind: TopicBroadcast}
+		if len(t.Rooms) == 1 && a.opts.RoomTopic != nil && a.opts.RoomTopic(t.Rooms[0]) {
+			topic = Topic{Kind: TopicRoom, Room: t.Rooms[0]}
+		}
+		err = a.publish(ctx, topic, &Message{Type: Broadcast, Target: t, Packet: p})
+	}
+	a.local.Broadcast(p, t)
+	return err
+}
+
+// BroadcastWithAck implements adapter.Adapter. Answers are accepted until t.Flags.Timeout
+// (or ctx) ends.
+func (a *Adapter) BroadcastWithAck(ctx context.Context, p *adapter.Packet, t adapter.Target, onCount func(int), onAck func(*adapter.Packet)) error {
+	if a.isClosed() {
+		return adapter.ErrClosed
+	}
+	if !t.Flags.Local {
+		wait := t.Flags.Timeout
+		if dl, ok := ctx.Deadline(); ok && (wait <= 0 || time.Until(dl) < wait) {
+			wait = time.Until(dl)
+		}
+		if wait <= 0 {
+			wait = a.opts.RequestTimeout
+		}
+		id := a.codec.NewID()
+		pd := &pending{kind: Broadcast, onCount: onCount, onAck: onAck}
+		a.addPending(id, pd)
+		time.AfterFunc(wait, func() { a.removePending(id) })
+		if err := a.publish(ctx, Topic{Kind: TopicRequest}, &Message{Type: Broadcast, RequestID: id, Target: t, Packet: p}); err != nil {
+			a.removePending(id)
+			onCount(a.local.BroadcastWithAck(p, t, onAck))
+			return err
+		}
+	}
+	onCount(a.local.BroadcastWithAck(p, t, onAck))
+	return nil
+}
+
+// FetchSockets implements adapter.Adapter. On a timeout it returns the sockets it has with an
+// error wrapping adapter.ErrTimeout.
+func (a *Adapter) FetchSockets(ctx context.Context, t adapter.Target) ([]adapter.SocketInfo, error) {
+	if a.isClosed() {
+		return nil, adapter.ErrClosed
+	}
+	out := a.local.FetchSockets(t)
+	if t.Flags.Local {
+		return out, nil
+	}
+	if t.Flags.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.Flags.Timeout)
+		defer cancel()
+	}
+	t.Flags = adapter.Flags{}
+	res, err := a.request(ctx, &Message{Type: FetchSockets, Target: t})
+	for _, m := range res {
+		for _, s := range m.Sockets {
+			if s.Node == "" {
+				s.Node = m.UID
+				if s.Node == "" {
+					s.Node = "remote"
+				}
+			}
+			out = append(out, s)
+		}
+	}
+	return out, err
+}
+
+// AddSockets implements adapter.Adapter: applied here at once, then published.
+func (a *Adapter) AddSockets(ctx context.Context, t adapter.Target, rooms []string) error {
+	return a.roomOp(ctx, t, &Message{Type: SocketsJoin, Target: t, Rooms: rooms}, func() { a.local.AddSockets(t, rooms) })
+}
+
+// DelSockets implements adapter.Adapter.
+func (a *Adapter) DelSockets(ctx context.Context, t adapter.Target, rooms []string) error {
+	return a.roomOp(ctx, t, &Message{Type: SocketsLeave, Target: t, Rooms: rooms}, func() { a.local.DelSockets(t, rooms) })
+}
+
+// DisconnectSockets implements adapter.Adapter.
+func (a *Adapter) DisconnectSockets(ctx context.Context, t adapter.Target, close bool) error {
+	return a.roomOp(ctx, t, &Message{Type: DisconnectSockets, Target: t, Close: close}, func() { a.local.DisconnectSockets(t, close) })
+}
+
+func (a *Adapter) roomOp(ctx context.Context, t adapter.Target, m *Message, apply func()) error {
+	if a.isClosed() {
+		return adapter.ErrClosed
+	}
+	apply()
+	if t.Flags.Local {
+		return nil
+	}
+	return a.publish(ctx, Topic{Kind: TopicRequest}, m)
+}
+
+// ServerSideEmit implements adapter.Adapter.
+func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, wantAck bool) ([]any, error) {
+	if a.isClosed() {
+		return nil, adapter.ErrClosed
+	}
+	if !wantAck {
+		return nil, a.publish(ctx, Topic{Kind: TopicRequest}, &Message{Type: ServerSideEmit, Args: args})
+	}
+	res, err := a.request(ctx, &Message{Type: ServerSideEmit, Args: args})
+	out := make([]any, 0, len(res))
+	for _, m := range res {
+		out = append(out, m.Value)
+	}
+	return out, err
+}
+
+// ServerCount implements adapter.Adapter.
+func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
+	n, err := a.tr.ServerCount(ctx)
+	if err != nil {
+		return 1, fmt.Errorf("cluster: server count: %w", err)
+	}
+	if n < 1 {
+		n = 1
+	}
+	return n, nil
+}
+
+// AllRooms implements adapter.Adapter: the union of every node's rooms.
+func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
+	if a.isClosed() {
+		return nil, adapter.ErrClosed
+	}
+	set := make(map[string]struct{})
+	for _, r := range a.local.Rooms() {
+		set[r] = struct{}{}
+	}
+	res, err := a.request(ctx, &Message{Type: AllRooms})
+	for _, m := range res {
+		for _, r := range m.Rooms {
+			set[r] = struct{}{}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	return out, err
+}
+
+// request publishes m with a fresh request id and waits for one answer from each other node,
+// until ctx or RequestTimeout ends.
+func (a *Adapter) request(ctx context.Context, m *Message) ([]*Message, error) {
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	expected := n - 1
+	if expected <= 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.opts.RequestTimeout)
+	defer cancel()
+	id := a.codec.NewID()
+	pd := &pending{kind: m.Type, expected: expected, done: make(chan struct{})}
+	a.addPending(id, pd)
+	defer a.removePending(id)
+	m.RequestID = id
+	if err := a.publish(ctx, Topic{Kind: TopicRequest}, m); err != nil {
+		return nil, err
+	}
+	select {
+	case <-pd.done:
+	case <-ctx.Done():
+	}
+	a.mu.Lock()
+	got := append([]*Message(nil), pd.answers...)
+	closed := a.closed
+	a.mu.Unlock()
+	if len(got) >= expected {
+		return got, nil
+	}
+	if closed {
+		return got, adapter.ErrClosed
+	}
+	return got, fmt.Errorf("cluster: timeout reached: only %d responses received out of %d: %w", len(got), expected, adapter.ErrTimeout)
+}
+
+// pending is a request waiting for answers.
+type pending struct {
+	kind     Type
+	expected int
+	answers  []*Message
+	done     chan struct{} // closed when expected answers arrived (nil for ack broadcasts)
+	onCount  func(int)
+	onAck    func(*adapter.Packet)
+}
+
+func (a *Adapter) addPending(id string, p *pending) {
+	a.mu.Lock()
+	a.pending[id] = p
+	a.mu.Unlock()
+}
+
+func (a *Adapter) removePending(id string) {
+	a.mu.Lock()
+	delete(a.pending, id)
+	a.mu.Unlock()
+}
+
+// Receive handles bytes that arrived on topic t. Transports call it from one goroutine, in
+// arrival order. Malformed and foreign messages are logged and dropped.
+func (a *Adapter) Receive(t Topic, b []byte) {
+	if t.Kind == TopicRoom && a.local.RoomSize(t.Room) == 0 {
+		return // no local socket in that room: not worth decoding
+	}
+	m, err := a.codec.Decode(t, b)
+	if err != nil {
+		a.log.Warn("cluster: dropped malformed message", "nsp", a.nsp, "err", err)
+		return
+	}
+	if m.Nsp != "" && m.Nsp != a.nsp {
+		return
+	}
+	if m.Type.IsResponse() {
+		a.onResponse(m)
+		return
+	}
+	if m.UID == a.uid {
+		return // our own message, already applied
+	}
+	if a.isClosed() {
+		return
+	}
+	a.onRequest(m)
+}
+
+func (a *Adapter) onResponse(m *Message) {
+	a.mu.Lock()
+	p, ok := a.pending[m.RequestID]
+	if !ok {
+		a.mu.Unlock()
+		return
+	}
+	switch m.Type {
+	case BroadcastClientCount:
+		a.mu.Unlock()
+		if p.onCount != nil {
+			p.onCount(m.ClientCount)
+		}
+		return
+	case BroadcastAck:
+		a.mu.Unlock()
+		if p.onAck != nil {
+			ack, err := valuesToPacket(adapter.Ack, a.nsp, []any{m.Value})
+			if err != nil {
+				a.log.Warn("cluster: dropped undecodable ack", "nsp", a.nsp, "err", err)
+				return
+			}
+			p.onAck(ack)
+		}
+		return
+	}
+	p.answers = append(p.answers, m)
+	if p.done != nil && len(p.answers) == p.expected {
+		close(p.done)
+	}
+	a.mu.Unlock()
+}
+
+func (a *Adapter) respond(to string, m *Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestTimeout)
+	defer cancel()
+	if err := a.publish(ctx, Topic{Kind: TopicResponse, Node: to}, m); err != nil {
+		a.log.Warn("cluster: response not sent", "nsp", a.nsp, "type", int(m.Type), "err", err)
+	}
+}
+
+func (a *Adapter) onRequest(m *Message) {
+	switch m.Type {
+	case Broadcast:
+		if m.Packet == nil {
+			return
+		}
+		if m.RequestID == "" {
+			a.local.Broadcast(m.Packet, m.Target)
+			return
+		}
+		a.remoteBroadcastWithAck(m)
+	case SocketsJoin:
+		a.local.AddSockets(m.Target, m.Rooms)
+	case SocketsLeave:
+		a.local.DelSockets(m.Target, m.Rooms)
+	case DisconnectSockets:
+		t, c := m.Target, m.Close
+		a.later(func() { a.local.DisconnectSockets(t, c) })
+	case FetchSockets:
+		if m.RequestID == "" {
+			return
+		}
+		socks := a.local.FetchSockets(m.Target)
+		a.respond(m.UID, &Message{Type: FetchSocketsResponse, RequestID: m.RequestID, Sockets: socks})
+	case AllRooms:
+		if m.RequestID == "" {
+			return
+		}
+		a.respond(m.UID, &Message{Type: AllRoomsResponse, RequestID: m.RequestID, Rooms: a.local.Rooms()})
+	case ServerSideEmit:
+		var ack func(any)
+		if m.RequestID != "" {
+			var once sync.Once
+			req, to := m.RequestID, m.UID
+			ack = func(v any) {
+				once.Do(func() { a.respond(to, &Message{Type: ServerSideEmitResponse, RequestID: req, Value: v}) })
+			}
+		}
+		args := m.Args
+		a.later(func() { a.local.Namespace().OnServerSideEmit(args, ack) })
+	}
+}
+
+// remoteBroadcastWithAck runs another node's broadcast with acknowledgements: one client count,
+// then one answer per client acknowledgement, to the requester.
+func (a *Adapter) remoteBroadcastWithAck(m *Message) {
+	var mu sync.Mutex
+	mu.Lock() // acks wait until the count is out
+	n := a.local.BroadcastWithAck(m.Packet, m.Target, func(ack *adapter.Packet) {
+		v, err := firstValue(ack)
+		if err != nil {
+			a.log.Warn("cluster: undecodable client ack", "nsp", a.nsp, "err", err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		a.respond(m.UID, &Message{Type: BroadcastAck, RequestID: m.RequestID, Value: v})
+	})
+	a.respond(m.UID, &Message{Type: BroadcastClientCount, RequestID: m.RequestID, ClientCount: n})
+	mu.Unlock()
+}
+
+// Close implements adapter.Adapter: pending requests fail with adapter.ErrClosed, the transport
+// is closed and the core's goroutines end.
+func (a *Adapter) Close(ctx context.Context) error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	for id, p := range a.pending {
+		if p.done != nil {
+			close(p.done)
+		}
+		delete(a.pending, id)
+	}
+	a.mu.Unlock()
+	err := a.tr.Close(ctx)
+	close(a.stop)
+	done := make(chan struct{})
+	go func() { a.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return errors.Join(err, ctx.Err())
+	}
+	if err != nil {
+		return fmt.Errorf("cluster: close: %w", err)
+	}
+	return nil
+}
