@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,6 +158,12 @@ func (n *Namespace) Timeout(d time.Duration) BroadcastOperator { return n.operat
 
 // Emit sends an event to every socket of the namespace, on every node.
 func (n *Namespace) Emit(event string, args ...any) error { return n.operator().Emit(event, args...) }
+
+// EmitWithAck sends an event to every socket of the namespace and collects their
+// acknowledgements (see BroadcastOperator.EmitWithAck; ctx must have a deadline).
+func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]Ack, error) {
+	return n.operator().EmitWithAck(ctx, event, args...)
+}
 
 // FetchSockets returns the sockets of the namespace across the cluster.
 func (n *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
@@ -369,13 +376,13 @@ func (p *ParentNamespace) Children() []*Namespace {
 func (p *ParentNamespace) middlewaresSnapshot() []func(*Socket) error {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return append([]func(*Socket) error(nil), p.middlewares...)
+	return slices.Clone(p.middlewares)
 }
 
 func (p *ParentNamespace) handlersSnapshot() []func(*Socket) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return append([]func(*Socket)(nil), p.onConnect...)
+	return slices.Clone(p.onConnect)
 }
 
 func (p *ParentNamespace) addChild(n *Namespace) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -128,7 +129,7 @@ func (s *Server) of(name string, parent *ParentNamespace) (*Namespace, error) {
 	}
 	n := newNamespace(s, name, parent)
 	s.nsps[name] = n
-	hooks := append([]func(*Namespace)(nil), s.onNewNsp...)
+	hooks := slices.Clone(s.onNewNsp)
 	s.mu.Unlock()
 	a, err := s.opts.Adapter(n.local)
 	if err != nil {
@@ -281,6 +282,12 @@ func (s *Server) Timeout(d time.Duration) BroadcastOperator { return s.mainNsp.T
 
 // Emit sends an event to every socket of the main namespace, on every node.
 func (s *Server) Emit(event string, args ...any) error { return s.mainNsp.Emit(event, args...) }
+
+// EmitWithAck sends an event to every socket of the main namespace and collects their
+// acknowledgements (see BroadcastOperator.EmitWithAck; ctx must have a deadline).
+func (s *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]Ack, error) {
+	return s.mainNsp.EmitWithAck(ctx, event, args...)
+}
 
 // FetchSockets returns the sockets of the main namespace across the cluster.
 func (s *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {

@@ -206,7 +206,7 @@ func (a Args) Bind(i int, v any) error {
 		}
 		return nil
 	}
-	if p, ok := v.(*any); ok && p != nil {
+	if p, ok := v.(*any); ok && p != nil && !holdsPointer(*p) {
 		x, err := a.valueAt(start, end)
 		if err != nil {
 			return fmt.Errorf("parser: bind argument %d: %w", i, err)
@@ -226,6 +226,13 @@ func (a Args) Bind(i int, v any) error {
 		return fmt.Errorf("parser: bind argument %d: %w", i, err)
 	}
 	return nil
+}
+
+// holdsPointer reports whether x is a non-nil pointer, which json.Unmarshal decodes into
+// rather than replacing.
+func holdsPointer(x any) bool {
+	v := reflect.ValueOf(x)
+	return v.Kind() == reflect.Pointer && !v.IsNil()
 }
 
 // substitute returns data[start:end] with each placeholder replaced by its attachment as a
