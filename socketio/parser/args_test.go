@@ -198,15 +198,15 @@ func argsOf(t testing.TB, w wire) (string, parser.Args) {
 
 func TestEventNames(t *testing.T) {
 	tests := map[string]string{
-		`2["chat"]`:         "chat",
-		`2["ch\u0061t",1]`:  "chat",
-		`2["é"]`:            "é",
-		`2[1]`:              "1",
-		`2[100,"x"]`:        "100",
-		`2[1.50]`:           "1.5",
-		`2[-0]`:             "0",
-		`2[1e21]`:           "1e+21",
-		`2[123456789012]`:   "123456789012",
+		`2["chat"]`:           "chat",
+		`2["ch\u0061t",1]`:    "chat",
+		`2["é"]`:              "é",
+		`2[1]`:                "1",
+		`2[100,"x"]`:          "100",
+		`2[1.50]`:             "1.5",
+		`2[-0]`:               "0",
+		`2[1e21]`:             "1e+21",
+		`2[123456789012]`:     "123456789012",
 		`2["connect_errors"]`: "connect_errors",
 	}
 	for msg, want := range tests {
@@ -239,10 +239,161 @@ func TestPlaceholderWithoutAttachments(t *testing.T) {
 // JSON.parse.
 func TestDuplicateKeys(t *testing.T) {
 	_, a := argsOf(t, wire{
-		text: `51-["a",{"k":` + ph0 + `,"k":"plain"},{"k":"plain","k":{"_placeholder":true,"num":1}}]`,
-		bins: nil,
-	}.with(bin12))
-	_ = a
+		text: `52-["a",{"k":` + ph0 + `,"k":"plain"},{"k":"plain","K":` + ph1 + `}]`,
+		bins: [][]byte{bin12, bin34},
+	})
+	wants := []any{"plain", bin34}
+	for i, want := range wants {
+		v, err := a.Value(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := a.Bind(i, &m); err != nil {
+			t.Fatal(err)
+		}
+		var st struct{ K any }
+		if err := a.Bind(i, &st); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && (!reflect.DeepEqual(v, map[string]any{"k": want}) || !reflect.DeepEqual(m, map[string]any{"k": want})) {
+			t.Errorf("arg %d: Value = %#v, Bind map = %#v, want k = %#v", i, v, m, want)
+		}
+		if !reflect.DeepEqual(st.K, want) {
+			t.Errorf("arg %d: Bind struct K = %#v, want %#v", i, st.K, want)
+		}
+	}
 }
 
-func (w wire) with(bins ...[]byte) wire { w.bins = bins; return w }
+func TestBindTargets(t *testing.T) {
+	type holder struct {
+		Any     any             `json:"any"`
+		Raw     json.RawMessage `json:"raw"`
+		Str     string          `json:"str"`
+		Thumbs  map[string]Thumb
+		PtrAny  *any      `json:"ptr_any"`
+		AnyList []any     `json:"any_list"`
+		Arr     [2]any    `json:"arr"`
+		Iface   fmtString `json:"iface"`
+	}
+	_, _, a := sendEvent(t, "ev", map[string]any{
+		"any":      []byte{1},
+		"raw":      []byte{2},
+		"str":      []byte{3},
+		"Thumbs":   map[string]any{"x": map[string]any{"Pixels": []byte{4}}},
+		"ptr_any":  []any{[]byte{5}},
+		"any_list": []any{[]byte{6}},
+		"arr":      []any{"a", []byte{7}},
+	})
+	var h holder
+	if err := a.Bind(0, &h); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(h.Any, []byte{1}) {
+		t.Errorf("any field = %#v", h.Any)
+	}
+	if string(h.Raw) != `"Ag=="` {
+		t.Errorf("json.RawMessage field = %s, want the base64 string", h.Raw)
+	}
+	if h.Str != "Aw==" {
+		t.Errorf("string field = %q, want the base64 text", h.Str)
+	}
+	if !bytes.Equal(h.Thumbs["x"].Pixels, []byte{4}) {
+		t.Errorf("map of structs = %#v", h.Thumbs)
+	}
+	if h.PtrAny == nil || !reflect.DeepEqual(*h.PtrAny, []any{[]byte{5}}) {
+		t.Errorf("*any field = %#v", h.PtrAny)
+	}
+	if !reflect.DeepEqual(h.AnyList, []any{[]byte{6}}) {
+		t.Errorf("[]any field = %#v", h.AnyList)
+	}
+	if !reflect.DeepEqual(h.Arr, [2]any{"a", []byte{7}}) {
+		t.Errorf("[2]any field = %#v", h.Arr)
+	}
+
+	// An interface holding a pointer is decoded into, as json.Unmarshal does.
+	var target any = &Thumb{}
+	_, _, a = sendEvent(t, "ev", Thumb{W: 3, Pixels: []byte{8}})
+	if err := a.Bind(0, &target); err != nil {
+		t.Fatal(err)
+	}
+	if th, ok := target.(*Thumb); !ok || th.W != 3 || !bytes.Equal(th.Pixels, []byte{8}) {
+		t.Errorf("Bind into an any holding *Thumb = %#v", target)
+	}
+}
+
+type fmtString interface{ String() string }
+
+func TestArgsErrors(t *testing.T) {
+	_, _, a := sendEvent(t, "ev", []byte{1}, "x")
+	for _, i := range []int{-1, 2} {
+		var v any
+		if err := a.Bind(i, &v); !errors.Is(err, parser.ErrArgIndex) {
+			t.Errorf("Bind(%d) = %v, want ErrArgIndex", i, err)
+		}
+		if _, err := a.Value(i); !errors.Is(err, parser.ErrArgIndex) {
+			t.Errorf("Value(%d) = %v, want ErrArgIndex", i, err)
+		}
+		if raw := a.Raw(i); raw != nil {
+			t.Errorf("Raw(%d) = %s, want nil", i, raw)
+		}
+	}
+	var n int
+	if err := a.Bind(1, &n); err == nil || !strings.HasPrefix(err.Error(), "parser: bind argument 1: ") {
+		t.Errorf("Bind of a string into an int = %v", err)
+	}
+	if err := a.Bind(0, &n); err == nil || !strings.HasPrefix(err.Error(), "parser: bind argument 0: ") {
+		t.Errorf("Bind of binary into an int = %v", err)
+	}
+	var notPointer []byte
+	if err := a.Bind(0, notPointer); err == nil {
+		t.Error("Bind into a non-pointer succeeded")
+	}
+	if err := a.Bind(0, nil); err == nil {
+		t.Error("Bind into nil succeeded")
+	}
+	var zero parser.Args
+	if zero.Len() != 0 || zero.Raw(0) != nil {
+		t.Error("zero Args has arguments")
+	}
+	if vs, err := zero.Values(); err != nil || len(vs) != 0 {
+		t.Errorf("zero Args Values = %v, %v", vs, err)
+	}
+}
+
+func TestEventArgsRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		p    *adapter.Packet
+		ack  bool
+	}{
+		{"nil", nil, false},
+		{"nil ack", nil, true},
+		{"connect", &adapter.Packet{Type: adapter.Connect}, false},
+		{"event as ack", &adapter.Packet{Type: adapter.Event, Data: []byte(`["a"]`)}, true},
+		{"ack as event", &adapter.Packet{Type: adapter.Ack, Data: []byte(`["a"]`)}, false},
+		{"no data", &adapter.Packet{Type: adapter.Event}, false},
+		{"empty array", &adapter.Packet{Type: adapter.Event, Data: []byte(`[]`)}, false},
+		{"object", &adapter.Packet{Type: adapter.Event, Data: []byte(`{}`)}, false},
+		{"ack object", &adapter.Packet{Type: adapter.Ack, Data: []byte(`{}`)}, true},
+		{"bad JSON", &adapter.Packet{Type: adapter.Event, Data: []byte(`["a",`)}, false},
+		{"name not a string", &adapter.Packet{Type: adapter.Event, Data: []byte(`[null]`)}, false},
+		{"number out of range", &adapter.Packet{Type: adapter.Event, Data: []byte(`[1e999]`)}, false},
+		{"placeholder out of range", &adapter.Packet{Type: adapter.Event, Data: []byte(`["a",` + ph1 + `]`), Attachments: [][]byte{{1}}}, false},
+		{"placeholder twice", &adapter.Packet{Type: adapter.BinaryAck, Data: []byte(`[` + ph0 + `,` + ph0 + `]`), Attachments: [][]byte{{1}}}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.ack {
+				_, err = parser.AckArgs(tc.p)
+			} else {
+				_, _, err = parser.EventArgs(tc.p)
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			checkInvalid(t, err)
+		})
+	}
+}
