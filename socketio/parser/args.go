@@ -519,7 +519,12 @@ const utf8RuneSelf = 0x80
 // how encoding/json writes a float64.
 func jsNumber(tok []byte) (string, error) {
 	f, err := strconv.ParseFloat(string(tok), 64)
-	if err != nil {
+	switch {
+	case math.IsInf(f, 1):
+		return "Infinity", nil // what JSON.parse makes of 1e999
+	case math.IsInf(f, -1):
+		return "-Infinity", nil
+	case err != nil:
 		return "", err
 	}
 	if f == 0 {
