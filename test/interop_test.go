@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -37,24 +38,25 @@ func newScenarioServer(t testing.TB) *scenarioServer {
 			ss.mu.Unlock()
 		})
 		_ = s.Emit("welcome-back", s.ID())
+		if n, err := strconv.Atoi(s.Handshake().Query.Get("seq")); err == nil {
+			go func() { // paced, so that the sequence spans the transport upgrade
+				for i := range n {
+					_ = s.Emit("seq", i)
+					if i%10 == 0 {
+						time.Sleep(time.Millisecond)
+					}
+				}
+				_ = s.Emit("seq-done")
+			}()
+		}
 		s.On("echo", func(ev *socketio.Event) error {
 			vals, err := ev.Values()
 			if err != nil {
 				return err
 			}
-			return ev.Ack(vals...)
+			return ev.Ack(vals) // one argument: the client's emitWithAck resolves with it
 		})
 		s.On("transport", func(ev *socketio.Event) error { return ack(ev, s.Conn().Transport()) })
-		s.On("start-seq", socketio.Handle(func(ev *socketio.Event, n int) error {
-			go func() {
-				for i := range n {
-					_ = s.Emit("seq", i)
-					time.Sleep(time.Millisecond)
-				}
-				_ = s.Emit("seq-done")
-			}()
-			return nil
-		}))
 		s.On("sum", socketio.Handle2(func(ev *socketio.Event, a, b int) error { return ack(ev, a+b) }))
 		s.On("ignore", func(*socketio.Event) error { return nil })
 		s.On("ask-me", func(ev *socketio.Event) error {

@@ -34,11 +34,13 @@ async function connected(s) {
 const scenarios = {
   // Long-polling only: connect, event with ack both ways.
   async polling() {
-    const s = await connected(connect("/", { transports: ["polling"] }));
+    const s = connect("/", { transports: ["polling"] });
+    const welcome = once(s, "welcome-back");
+    await connected(s);
     assert.equal(s.io.engine.transport.name, "polling");
     const reply = await s.timeout(3000).emitWithAck("echo", "hello", 42, { a: [1, 2] });
     assert.deepEqual(reply, ["hello", 42, { a: [1, 2] }]);
-    const [msg] = await once(s, "welcome-back");
+    const [msg] = await welcome;
     assert.equal(msg, s.id);
     s.disconnect();
   },
@@ -54,30 +56,39 @@ const scenarios = {
 
   // Polling first, then the upgrade; events flow before, during and after it, in order.
   async upgrade() {
-    const s = connect("/");
-    await connected(s);
-    assert.equal(s.io.engine.transport.name, "polling");
+    // The server starts sending as soon as the socket connects (query seq=300), so packets are
+    // queued before, during and after the upgrade.
+    const s = connect("/", { query: { seq: "300" } });
     const got = [];
     s.on("seq", (n) => got.push(n));
-    s.emit("start-seq", 200);
-    await once(s.io.engine, "upgrade");
+    const seqDone = once(s, "seq-done", 10000);
+    let initial;
+    const upgraded = new Promise((resolve) => {
+      s.io.once("open", () => {
+        initial = s.io.engine.transport.name;
+        s.io.engine.once("upgrade", resolve);
+      });
+    });
+    await connected(s);
+    await upgraded;
+    assert.equal(initial, "polling");
     assert.equal(s.io.engine.transport.name, "websocket");
-    const [serverTransport] = await s.timeout(3000).emitWithAck("transport");
+    const serverTransport = await s.timeout(3000).emitWithAck("transport");
     assert.equal(serverTransport, "websocket");
-    await once(s, "seq-done");
-    assert.equal(got.length, 200, `got ${got.length} of 200`);
-    for (let i = 0; i < 200; i++) assert.equal(got[i], i);
+    await seqDone;
+    assert.equal(got.length, 300, `got ${got.length} of 300`);
+    for (let i = 0; i < 300; i++) assert.equal(got[i], i);
     s.disconnect();
   },
 
   // A custom namespace and a dynamic one, multiplexed on one connection.
   async namespaces() {
     const admin = await connected(connect("/admin"));
-    const [name] = await admin.timeout(3000).emitWithAck("whoami");
+    const name = await admin.timeout(3000).emitWithAck("whoami");
     assert.equal(name, "/admin");
     const dyn = io(base + "/dyn-42", { reconnection: false }); // shares the manager of admin? no: forceNew off
     await connected(dyn);
-    const [dname] = await dyn.timeout(3000).emitWithAck("whoami");
+    const dname = await dyn.timeout(3000).emitWithAck("whoami");
     assert.equal(dname, "/dyn-42");
     const bad = connect("/nope");
     const [err] = await once(bad, "connect_error");
@@ -90,7 +101,7 @@ const scenarios = {
   // Auth payload reaches the server; middleware rejects with data.
   async auth() {
     const ok = await connected(connect("/secure", { auth: { token: "good" } }));
-    const [seen] = await ok.timeout(3000).emitWithAck("auth");
+    const seen = await ok.timeout(3000).emitWithAck("auth");
     assert.deepEqual(seen, { token: "good" });
     ok.disconnect();
     const denied = connect("/secure", { auth: { token: "bad" } });
@@ -113,7 +124,7 @@ const scenarios = {
     s.on("question", (q, cb) => cb(q + "!"));
     // server -> client without an answer: the server reports its timeout
     s.on("silent", () => {});
-    const [report] = await s.timeout(5000).emitWithAck("ask-me");
+    const report = await s.timeout(5000).emitWithAck("ask-me");
     assert.deepEqual(report, { answer: "why?!", timeout: true });
     s.disconnect();
   },
@@ -122,12 +133,12 @@ const scenarios = {
   async binary() {
     const s = await connected(connect("/"));
     const payload = { name: "file", parts: [Buffer.from([1, 2, 3]), { deep: Buffer.from("héllo") }], n: 7 };
-    const [back] = await s.timeout(3000).emitWithAck("binary-echo", payload);
+    const back = await s.timeout(3000).emitWithAck("binary-echo", payload);
     assert.equal(back.name, "file");
     assert.equal(back.n, 7);
     assert.deepEqual(Buffer.from(back.parts[0]), Buffer.from([1, 2, 3]));
     assert.equal(Buffer.from(back.parts[1].deep).toString(), "héllo");
-    const [sizes] = await s.timeout(3000).emitWithAck("binary-sizes", payload);
+    const sizes = await s.timeout(3000).emitWithAck("binary-sizes", payload);
     assert.deepEqual(sizes, [3, 6]);
     s.emit("send-binary");
     const [bin, meta] = await once(s, "binary");
@@ -162,7 +173,7 @@ const scenarios = {
     assert.deepEqual(got.a, ["m1", "m2"]);
     assert.deepEqual(got.b, ["m2", "m4"]);
     assert.deepEqual(got.c, ["m2", "m3", "m4"]);
-    const [rooms] = await b.timeout(3000).emitWithAck("my-rooms");
+    const rooms = await b.timeout(3000).emitWithAck("my-rooms");
     assert.deepEqual(rooms.sort(), [b.id, "blue", "red"].sort());
     a.disconnect(); b.disconnect(); c.disconnect();
   },
@@ -193,7 +204,7 @@ const scenarios = {
     const id3 = s3.id;
     s3.disconnect();
     const watcher = await connected(connect("/"));
-    const [reason] = await watcher.timeout(3000).emitWithAck("reason-of", id3);
+    const reason = await watcher.timeout(3000).emitWithAck("reason-of", id3);
     assert.equal(reason, "client namespace disconnect");
     watcher.disconnect();
   },

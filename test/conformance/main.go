@@ -1,0 +1,56 @@
+// Command conformance runs a server configured as an official protocol test suite expects, so
+// that the suite (fetched and run outside this repository) can be pointed at it:
+//
+//	go run ./test/conformance -suite engine.io -addr 127.0.0.1:3000
+//
+// Each suite lives in its own file, which registers its runner in suites from an init function;
+// adding a suite means adding a file, not editing this one.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// suites maps a -suite name to the function that serves it on addr until ctx ends.
+var suites = map[string]func(ctx context.Context, addr string) error{}
+
+func main() {
+	suite := flag.String("suite", "engine.io", "protocol suite to serve: "+strings.Join(known(), ", "))
+	addr := flag.String("addr", "127.0.0.1:3000", "listen address (the official suites expect localhost:3000)")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *suite, *addr); err != nil {
+		fmt.Fprintln(os.Stderr, "conformance:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, suite, addr string) error {
+	runner, ok := suites[suite]
+	switch {
+	case ok:
+		return runner(ctx, addr)
+	case suite == "socket.io":
+		return fmt.Errorf("suite %q is not implemented yet: add a file registering it in suites (known: %s)", suite, strings.Join(known(), ", "))
+	default:
+		return fmt.Errorf("unknown suite %q (known: %s)", suite, strings.Join(known(), ", "))
+	}
+}
+
+func known() []string {
+	names := make([]string, 0, len(suites))
+	for n := range suites {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
