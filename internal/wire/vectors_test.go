@@ -1,0 +1,364 @@
+package wire_test
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gosockio/gosockio/internal/wire"
+)
+
+// vector is one entry of shared/spec/redis-wire-vectors.json.
+type vector struct {
+	Name                 string          `json:"name"`
+	Mode                 string          `json:"mode"`
+	Command              string          `json:"command"`
+	Channel              string          `json:"channel"`
+	Encoding             string          `json:"encoding"`
+	Publisher            string          `json:"publisher"`
+	Hex                  string          `json:"hex"`
+	Decoded              json.RawMessage `json:"decoded"`
+	Notes                string          `json:"notes"`
+	ReencodesIdentically bool            `json:"reencodesIdentically"`
+}
+
+func (v *vector) payload(tb testing.TB) []byte {
+	tb.Helper()
+	b, err := hex.DecodeString(v.Hex)
+	if err != nil {
+		tb.Fatalf("%s: bad hex: %v", v.Name, err)
+	}
+	return b
+}
+
+func (v *vector) encoding() wire.Encoding {
+	if v.Encoding == "json" {
+		return wire.JSON
+	}
+	return wire.MsgPack
+}
+
+// kind tells which decoder a vector is for.
+func (v *vector) kind() string {
+	switch {
+	case strings.HasPrefix(v.Mode, "sharded"), strings.HasPrefix(v.Mode, "cluster"):
+		return "cluster"
+	case strings.Contains(v.Channel, "-request#"):
+		return "request"
+	case strings.Contains(v.Channel, "-response#"):
+		return "response"
+	}
+	return "broadcast"
+}
+
+var (
+	vectorsOnce sync.Once
+	vectorsList []vector
+	vectorsErr  error
+	vectorsPath string
+)
+
+// findVectors walks up from the working directory to shared/spec/redis-wire-vectors.json.
+func findVectors() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, "shared", "spec", "redis-wire-vectors.json")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", os.ErrNotExist
+		}
+		dir = parent
+	}
+}
+
+// loadVectors returns the captured vectors, skipping the test when the file is absent.
+func loadVectors(tb testing.TB) []vector {
+	tb.Helper()
+	vectorsOnce.Do(func() {
+		vectorsPath, vectorsErr = findVectors()
+		if vectorsErr != nil {
+			return
+		}
+		var f struct {
+			Vectors []vector `json:"vectors"`
+		}
+		var b []byte
+		if b, vectorsErr = os.ReadFile(vectorsPath); vectorsErr != nil {
+			return
+		}
+		if vectorsErr = json.Unmarshal(b, &f); vectorsErr == nil {
+			vectorsList = f.Vectors
+		}
+	})
+	if errors.Is(vectorsErr, os.ErrNotExist) {
+		tb.Skip("shared/spec/redis-wire-vectors.json not found above the working directory")
+	}
+	if vectorsErr != nil {
+		tb.Fatalf("loading %s: %v", vectorsPath, vectorsErr)
+	}
+	return vectorsList
+}
+
+// viewValue converts a vector's "decoded" JSON view to the generic values the decoders
+// produce, with encoding/json's tokenizer (independent of the package's own JSON parser):
+// {"$bin":hex} → []byte, {"$date":iso} → time.Time, numbers by the int64/float64 rule.
+func viewValue(tb testing.TB, raw json.RawMessage) any {
+	tb.Helper()
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	v, err := viewNext(d)
+	if err != nil {
+		tb.Fatalf("decoded view: %v", err)
+	}
+	return v
+}
+
+func viewNext(d *json.Decoder) (any, error) {
+	tok, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '[':
+			a := []any{}
+			for d.More() {
+				v, err := viewNext(d)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
+			}
+			_, err := d.Token()
+			return a, err
+		case '{':
+			o := wire.Object{}
+			for d.More() {
+				k, err := d.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := viewNext(d)
+				if err != nil {
+					return nil, err
+				}
+				o = append(o, wire.Member{Key: k.(string), Value: v})
+			}
+			if _, err := d.Token(); err != nil {
+				return nil, err
+			}
+			if len(o) == 1 && o[0].Key == "$bin" {
+				return hex.DecodeString(o[0].Value.(string))
+			}
+			if len(o) == 1 && o[0].Key == "$date" {
+				tm, err := time.Parse(time.RFC3339Nano, o[0].Value.(string))
+				return tm.UTC(), err
+			}
+			return o, nil
+		}
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i, nil
+		}
+		f, err := t.Float64()
+		if err != nil {
+			return nil, err
+		}
+		if f == float64(int64(f)) && f > -1e18 && f < 1e18 {
+			return int64(f), nil
+		}
+		return f, nil
+	case string, bool, nil:
+		return t, nil
+	}
+	return nil, fmt.Errorf("unexpected token %v", tok)
+}
+
+// decodeTyped decodes a vector into the typed struct of its kind.
+func decodeTyped(v *vector, b []byte) (any, error) {
+	switch v.kind() {
+	case "broadcast":
+		var m wire.ClassicBroadcast
+		err := wire.UnmarshalClassicBroadcast(b, &m)
+		return &m, err
+	case "request":
+		var m wire.ClassicRequest
+		err := wire.UnmarshalClassicRequest(b, &m)
+		return &m, err
+	case "response":
+		var m wire.ClassicResponse
+		err := wire.UnmarshalClassicResponse(b, &m)
+		return &m, err
+	default:
+		var m wire.ClusterMessage
+		err := wire.UnmarshalClusterMessage(b, &m)
+		return &m, err
+	}
+}
+
+// encodeTyped re-encodes a typed struct.
+func encodeTyped(m any, enc wire.Encoding) ([]byte, error) {
+	switch m := m.(type) {
+	case *wire.ClassicBroadcast:
+		return wire.MarshalClassicBroadcast(m)
+	case *wire.ClassicRequest:
+		return wire.MarshalClassicRequest(m, enc)
+	case *wire.ClassicResponse:
+		return wire.MarshalClassicResponse(m, enc)
+	case *wire.ClusterMessage:
+		return wire.MarshalClusterMessage(m, enc)
+	}
+	return nil, fmt.Errorf("unexpected %T", m)
+}
+
+// notepackBugVectors are the vectors Node itself does not re-encode identically, with the
+// reason and the bytes a correct encoder writes instead.
+var notepackBugVectors = map[string]struct{ from, to string }{
+	// 1.5e300 went out as cf 00…00 (notepack writes whole doubles ≥ 2^64 as a garbage uint64);
+	// it decodes as int64(0), which re-encodes as the positive fixint 00.
+	"classic-broadcast-number-encodings": {from: "cf0000000000000000", to: "00"},
+}
+
+func TestVectors(t *testing.T) {
+	vs := loadVectors(t)
+	if len(vs) != 80 {
+		t.Errorf("got %d vectors, want 80", len(vs))
+	}
+	identical, valueEqual := 0, 0
+	kinds := map[string]int{}
+	for i := range vs {
+		v := &vs[i]
+		kinds[v.kind()]++
+		t.Run(v.Name, func(t *testing.T) {
+			b := v.payload(t)
+			if got := wire.Sniff(b); v.kind() != "broadcast" && got != v.encoding() {
+				t.Errorf("Sniff = %v, vector says %s", got, v.Encoding)
+			}
+
+			// The generic decoder yields exactly the capture's decoded view.
+			g, err := wire.UnmarshalValue(b, v.encoding())
+			if err != nil {
+				t.Fatalf("UnmarshalValue: %v", err)
+			}
+			if want := viewValue(t, v.Decoded); !reflect.DeepEqual(g, want) {
+				t.Errorf("generic decode differs from the decoded view\n got %#v\nwant %#v", g, want)
+			}
+
+			// The typed decoder accepts it, and re-encoding with Auto gives the captured bytes.
+			m, err := decodeTyped(v, b)
+			if err != nil {
+				t.Fatalf("typed decode: %v", err)
+			}
+			out, err := encodeTyped(m, wire.Auto)
+			if err != nil {
+				t.Fatalf("re-encode: %v", err)
+			}
+			if bug, ok := notepackBugVectors[v.Name]; ok {
+				if v.ReencodesIdentically {
+					t.Errorf("listed as a notepack bug but reencodesIdentically is true")
+				}
+				want := strings.Replace(v.Hex, bug.from, bug.to, 1)
+				if got := hex.EncodeToString(out); got != want {
+					t.Errorf("re-encoded\n got %s\nwant %s", got, want)
+				}
+				m2, err := decodeTyped(v, out)
+				if err != nil {
+					t.Fatalf("decoding the re-encoded bytes: %v", err)
+				}
+				if !reflect.DeepEqual(m, m2) {
+					t.Errorf("re-encoded value differs\n got %#v\nwant %#v", m2, m)
+				}
+				valueEqual++
+				return
+			}
+			if !v.ReencodesIdentically {
+				t.Fatalf("vector not identical in Node and not listed in notepackBugVectors")
+			}
+			if !bytes.Equal(out, b) {
+				t.Errorf("re-encoded bytes differ\n got %x\n     %q\nwant %s\n     %q", out, out, v.Hex, b)
+			}
+			// The generic encoder reproduces the bytes too.
+			if gb, err := wire.MarshalValue(g, v.encoding()); err != nil || !bytes.Equal(gb, b) {
+				t.Errorf("MarshalValue: %v\n got %x\nwant %s", err, gb, v.Hex)
+			}
+			identical++
+		})
+	}
+	t.Logf("%d vectors (%v): %d byte-identical, %d value-equal (notepack bug)", len(vs), kinds, identical, valueEqual)
+	if identical+valueEqual != len(vs) && !t.Failed() {
+		t.Errorf("only %d of %d vectors checked", identical+valueEqual, len(vs))
+	}
+}
+
+// TestVectorsAcrossEncodings re-encodes every typed vector in the other encoding and back:
+// the typed value survives wherever the conversion is lossless in Node too (no binary, no
+// date, which JSON turns into a Buffer object or an ISO string).
+func TestVectorsAcrossEncodings(t *testing.T) {
+	for _, v := range loadVectors(t) {
+		if v.kind() == "broadcast" {
+			continue // MessagePack only
+		}
+		b := v.payload(t)
+		m, err := decodeTyped(&v, b)
+		if err != nil {
+			t.Fatalf("%s: %v", v.Name, err)
+		}
+		other := wire.JSON
+		if v.encoding() == wire.JSON {
+			other = wire.MsgPack
+		}
+		out, err := encodeTyped(m, other)
+		if err != nil {
+			t.Fatalf("%s: encode as %v: %v", v.Name, other, err)
+		}
+		m2, err := decodeTyped(&v, out)
+		if err != nil {
+			t.Fatalf("%s: decode %v: %v", v.Name, other, err)
+		}
+		g, err := wire.UnmarshalValue(b, v.encoding())
+		if err != nil {
+			t.Fatal(err)
+		}
+		lossy := hasBinOrDate(g)
+		if same := reflect.DeepEqual(m, m2); !same && !(other == wire.JSON && lossy) {
+			t.Errorf("%s: differs after a trip through %v\n got %#v\nwant %#v", v.Name, other, m2, m)
+		}
+	}
+}
+
+// hasBinOrDate reports whether a generic value holds binary data or a date.
+func hasBinOrDate(v any) bool {
+	switch x := v.(type) {
+	case []byte, time.Time:
+		return true
+	case []any:
+		for _, e := range x {
+			if hasBinOrDate(e) {
+				return true
+			}
+		}
+	case wire.Object:
+		for _, m := range x {
+			if hasBinOrDate(m.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
