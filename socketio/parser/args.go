@@ -71,7 +71,7 @@ func AckArgs(p *adapter.Packet) (Args, error) {
 }
 
 func newArgs(p *adapter.Packet) (Args, error) {
-	s := scanner{data: p.Data, natt: -1, record: true, elems: make([]span, 0, 4)}
+	s := scanner{data: p.Data, natt: -1, keep: true, record: true, elems: make([]span, 0, 4)}
 	if len(p.Attachments) > 0 {
 		s.natt = len(p.Attachments)
 	}

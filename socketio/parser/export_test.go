@@ -31,7 +31,7 @@ func Substitute(data []byte, atts [][]byte) ([]byte, error) {
 	if len(atts) == 0 {
 		return data, nil
 	}
-	s := scanner{data: data, natt: len(atts)}
+	s := scanner{data: data, natt: len(atts), keep: true}
 	if _, err := s.payload(); err != nil {
 		return nil, err
 	}

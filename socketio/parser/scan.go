@@ -30,6 +30,7 @@ type scanner struct {
 	natt int
 	used uint64 // attachments already referenced, when natt <= 64
 	more []bool // the same when natt > 64
+	keep bool   // record placeholders in phs (validating them needs no record)
 	phs  []span // placeholders found, in document order
 
 	record bool   // record the elements of a top-level array in elems
@@ -214,7 +215,9 @@ func (s *scanner) object() error {
 	if !isPlaceholder {
 		return nil
 	}
-	s.phs = s.phs[:mark]
+	if s.keep {
+		s.phs = s.phs[:mark]
+	}
 	if numStart < 0 {
 		return fmt.Errorf("%w: placeholder without num at offset %d", ErrInvalidPacket, start)
 	}
@@ -226,7 +229,9 @@ func (s *scanner) object() error {
 	if s.markUsed(n) {
 		return fmt.Errorf("%w: attachment %d referenced twice at offset %d", ErrInvalidPacket, n, start)
 	}
-	s.phs = append(s.phs, span{start: start, end: s.pos, num: n})
+	if s.keep {
+		s.phs = append(s.phs, span{start: start, end: s.pos, num: n})
+	}
 	return nil
 }
 
