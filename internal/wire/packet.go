@@ -355,8 +355,13 @@ func decodeTimeout(v any, where string) (time.Duration, error) {
 			return time.Duration(x) * time.Millisecond, nil
 		}
 	case float64:
-		if x >= -float64(maxTimeoutMillis) && x <= float64(maxTimeoutMillis) {
+		// Below 2^50 ns a fractional timeout survives ms → ns → ms exactly; beyond (13 days)
+		// it is rounded to whole milliseconds so that re-encoding stays stable.
+		if math.Abs(x) < float64(1<<50)/float64(time.Millisecond) {
 			return time.Duration(math.Round(x * float64(time.Millisecond))), nil
+		}
+		if x >= -float64(maxTimeoutMillis) && x <= float64(maxTimeoutMillis) {
+			return time.Duration(math.Round(x)) * time.Millisecond, nil
 		}
 	default:
 		return 0, wrongType(where, "timeout", "number", v)
