@@ -2,6 +2,7 @@ package parser_test
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -299,5 +300,25 @@ func TestIsReservedEvent(t *testing.T) {
 		if parser.IsReservedEvent(name) {
 			t.Errorf("IsReservedEvent(%q) = true", name)
 		}
+	}
+}
+
+// Without a limit, a huge announced count costs nothing until attachments arrive.
+func TestDecoderUnlimitedAttachments(t *testing.T) {
+	d := &parser.Decoder{MaxAttachments: -1}
+	msg := `52147483647-["a",{"_placeholder":true,"num":2147483646},{"_placeholder":true,"num":70},` + ph0 + `]`
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := d.Decode([]byte(msg), false); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
+		t.Fatalf("%d bytes allocated for a packet announcing 2^31-1 attachments", n)
+	}
+	d.Reset()
+	dup := `5100-["a",{"_placeholder":true,"num":70},{"_placeholder":true,"num":70}]`
+	if _, err := d.Decode([]byte(dup), false); err == nil {
+		t.Fatal("attachment 70 of 100 referenced twice accepted")
 	}
 }

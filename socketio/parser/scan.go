@@ -29,7 +29,7 @@ type scanner struct {
 	// without attachments.
 	natt int
 	used uint64 // attachments already referenced, when natt <= 64
-	more []bool // the same when natt > 64
+	more map[int]struct{} // the same when natt > 64: sized by use, not by natt
 	keep bool   // record placeholders in phs (validating them needs no record)
 	phs  []span // placeholders found, in document order
 
@@ -245,12 +245,14 @@ func (s *scanner) markUsed(n int) bool {
 		s.used |= bit
 		return seen
 	}
-	if s.more == nil {
-		s.more = make([]bool, s.natt)
+	if _, seen := s.more[n]; seen {
+		return true
 	}
-	seen := s.more[n]
-	s.more[n] = true
-	return seen
+	if s.more == nil {
+		s.more = make(map[int]struct{})
+	}
+	s.more[n] = struct{}{}
+	return false
 }
 
 // attachmentIndex parses the JSON token tok as a placeholder number: a JSON number with an
