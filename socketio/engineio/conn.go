@@ -57,6 +57,7 @@ type Conn struct {
 	delivering    bool // a goroutine is inside handler.OnMessage
 	closeNotified bool // OnClose was (or is being) called
 	postActive    bool // a polling POST is being read
+	owesNoop      bool // closed by the client's "1" with no GET pending: a racing GET gets "6"
 	awaitingPong  bool
 	closeReason   string // reason to close with once a graceful close has flushed
 	reason        string // final close reason
@@ -90,6 +91,21 @@ func newConn(s *Server, id string, r *http.Request, ws bool) *Conn {
 	req.Body = http.NoBody
 	req.GetBody = nil
 	return &Conn{srv: s, id: id, req: req, isWS: ws}
+}
+
+// takeOwedNoop reports (once) whether c is closed and owes a noop to a racing GET.
+func (c *Conn) takeOwedNoop() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	owed := c.state == stateClosed && c.owesNoop
+	c.owesNoop = false
+	return owed
+}
+
+func (c *Conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == stateClosed
 }
 
 // ID returns the Engine.IO session id.
@@ -311,7 +327,10 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 	if p := c.poll; p != nil {
 		p.release = release
 		p.signal()
+	} else if release == PacketNoop && !c.isWS {
+		c.owesNoop = true
 	}
+	owesNoop := c.owesNoop
 	var abrupt []*wsTransport
 	for _, t := range [2]*wsTransport{c.ws, c.probe} {
 		if t != nil && !t.dead {
@@ -331,7 +350,7 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 	}
 	c.mu.Unlock()
 
-	c.srv.remove(c)
+	c.srv.remove(c, owesNoop)
 	for _, t := range abrupt {
 		t.ws.Close()
 	}

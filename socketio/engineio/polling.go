@@ -7,7 +7,12 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 )
+
+// upgradeCheck is how long a polling GET arriving during an upgrade is held before it is answered
+// with a noop (Node's upgrade check interval).
+const upgradeCheck = 100 * time.Millisecond
 
 // pollWait is a polling GET waiting for packets. It lives only as long as its request.
 type pollWait struct {
@@ -45,6 +50,12 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 	}
 	pw := &pollWait{wake: make(chan struct{}, 1)}
 	c.poll = pw
+	// A GET arriving during an upgrade is held (up to upgradeCheck, as Node's check interval
+	// does) rather than answered at once; if the upgrade completes meanwhile it is answered as
+	// a request arriving after the upgrade would be.
+	arrivedUpgrading := c.upgrading
+	var hold <-chan time.Time
+	holdExpired, upgradedWhileHeld := false, false
 	var batch []*Message
 	var tail byte // 0, or the digit of a last control packet
 	finish := false
@@ -54,7 +65,11 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 			break
 		}
 		if c.isWS { // upgraded while waiting
-			tail = '6'
+			if arrivedUpgrading {
+				upgradedWhileHeld = true
+			} else {
+				tail = '6'
+			}
 			break
 		}
 		if len(c.queue) > 0 {
@@ -69,12 +84,21 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 			break
 		}
 		if c.upgrading {
-			tail = '6'
-			break
+			if !arrivedUpgrading || holdExpired {
+				tail = '6'
+				break
+			}
+			if hold == nil {
+				timer := time.NewTimer(upgradeCheck)
+				defer timer.Stop()
+				hold = timer.C
+			}
 		}
 		c.mu.Unlock()
 		select {
 		case <-pw.wake:
+		case <-hold:
+			holdExpired = true
 		case <-r.Context().Done():
 			c.mu.Lock()
 			if c.poll == pw {
@@ -92,6 +116,10 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 	reason := c.closeReason
 	c.mu.Unlock()
 
+	if upgradedWhileHeld {
+		s.fail(w, r, CodeBadRequest, map[string]any{"name": "TRANSPORT_MISMATCH", "transport": TransportPolling, "previousTransport": TransportWebSocket})
+		return
+	}
 	s.writePayload(c, w, r, batch, tail, handshake)
 
 	if len(batch) > 0 {
@@ -108,6 +136,12 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 	if len(batch) > 0 {
 		c.emitDrain()
 	}
+}
+
+// serveOwedNoop answers with "6" a GET that raced the client's own close packet (see
+// Conn.owesNoop).
+func (s *Server) serveOwedNoop(c *Conn, w http.ResponseWriter, r *http.Request) {
+	s.writePayload(c, w, r, nil, '6', false)
 }
 
 func releaseDigit(t PacketType) byte {

@@ -123,6 +123,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if sid := q.Get("sid"); sid != "" {
 		c := s.lookup(sid)
+		if c != nil && c.isClosed() {
+			if transport == TransportPolling && r.Method == http.MethodGet && c.takeOwedNoop() {
+				s.forget(c)
+				s.serveOwedNoop(c, w, r)
+				return
+			}
+			c = nil
+		}
 		if c == nil {
 			s.fail(w, r, CodeUnknownSID, map[string]any{"sid": sid})
 			return
@@ -215,6 +223,15 @@ func (s *Server) release(id string) {
 	s.mu.Unlock()
 }
 
+// forget drops a closed session kept for its owed noop.
+func (s *Server) forget(c *Conn) {
+	s.mu.Lock()
+	if s.sessions[c.id] == c {
+		delete(s.sessions, c.id)
+	}
+	s.mu.Unlock()
+}
+
 func (s *Server) lookup(sid string) *Conn {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -280,14 +297,23 @@ func (s *Server) open(c *Conn) {
 	}
 }
 
-// remove forgets a closed session.
-func (s *Server) remove(c *Conn) {
+// owedNoopGrace is how long a session closed by the client's "1" stays known so that a GET which
+// raced that close is answered "6" rather than 400.
+const owedNoopGrace = time.Second
+
+// remove forgets a closed session. A session owing a noop stays in the table (not counted) for
+// owedNoopGrace.
+func (s *Server) remove(c *Conn, owesNoop bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sessions[c.id] != c {
 		return
 	}
-	delete(s.sessions, c.id)
+	if owesNoop {
+		time.AfterFunc(owedNoopGrace, func() { s.forget(c) })
+	} else {
+		delete(s.sessions, c.id)
+	}
 	if s.count.Add(-1) == 0 && s.drained != nil {
 		select {
 		case <-s.drained:
