@@ -453,7 +453,7 @@ var (
 )
 
 func sidAttr(id string) slog.Attr { return slog.String("sid", id) }
-func errAttr(err error) slog.Attr  { return slog.Any("err", err) }
+func errAttr(err error) slog.Attr { return slog.Any("err", err) }
 
 // applyCORS sets the CORS headers of a response.
 func (s *Server) applyCORS(h http.Header, r *http.Request) {
