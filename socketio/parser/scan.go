@@ -28,10 +28,10 @@ type scanner struct {
 	// placeholder handling off: placeholder objects are then plain objects, as in a packet
 	// without attachments.
 	natt int
-	used uint64 // attachments already referenced, when natt <= 64
+	used uint64           // attachments already referenced, when natt <= 64
 	more map[int]struct{} // the same when natt > 64: sized by use, not by natt
-	keep bool   // record placeholders in phs (validating them needs no record)
-	phs  []span // placeholders found, in document order
+	keep bool             // record placeholders in phs (validating them needs no record)
+	phs  []span           // placeholders found, in document order
 
 	record bool   // record the elements of a top-level array in elems
 	elems  []span // elements of the top-level array (num unused)
