@@ -124,7 +124,7 @@ func checkDecoded(t *testing.T, p *adapter.Packet) {
 // MarshalEvent, Encode, Decode and Args, and expects them back.
 func FuzzMarshalArgs(f *testing.F) {
 	f.Add("hello", []byte{1, 2, 3}, []byte{}, 1.5, uint8(3))
-	f.Add("", []byte(nil), []byte{0xFF}, -0.0, uint8(0))
+	f.Add("", []byte(nil), []byte{0xFF}, math.Copysign(0, -1), uint8(0))
 	f.Add("<\xff\u2028>", []byte{0}, []byte(nil), 1e300, uint8(40))
 	f.Fuzz(func(t *testing.T, s string, b1, b2 []byte, n float64, nest uint8) {
 		if math.IsNaN(n) || math.IsInf(n, 0) {

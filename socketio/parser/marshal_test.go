@@ -57,7 +57,6 @@ type Everything struct {
 	hidden                      // unexported embedded struct: its exported fields count
 	Name       string           `json:"name"`
 	Skip       []byte           `json:"-"`
-	Dash       string           `json:"-,"`
 	Count      int              `json:",omitempty"`
 	Quoted     int              `json:"quoted,string"`
 	QuotedStr  string           `json:"qs,string"`
@@ -81,6 +80,9 @@ type Everything struct {
 	BadUTF8    string           `json:"bad"`
 	Deep       *Everything      `json:"deep,omitempty"`
 	unexported []byte
+
+	//lint:ignore SA5008 a field deliberately named "-", as encoding/json allows
+	Dash string `json:"-,"`
 }
 
 // Conflicts follows the dominance rules: two untagged Name at one depth cancel, a tagged
