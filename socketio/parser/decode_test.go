@@ -3,6 +3,7 @@ package parser_test
 import (
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -175,7 +176,7 @@ func TestDecoderMaxAttachments(t *testing.T) {
 	}
 	for _, tc := range tests {
 		d := &parser.Decoder{MaxAttachments: tc.max}
-		w := wire{text: strings.Replace(`5N-["a"]`, "N", itoa(tc.n), 1)}
+		w := wire{text: "5" + strconv.Itoa(tc.n) + `-["a"]`}
 		for range tc.n {
 			w.bins = append(w.bins, []byte{9})
 		}
@@ -192,13 +193,6 @@ func TestDecoderMaxAttachments(t *testing.T) {
 			t.Fatalf("got %d attachments, want %d", len(p.Attachments), tc.n)
 		}
 	}
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + itoa(n%10)
 }
 
 func TestDecoderMaxPayload(t *testing.T) {

@@ -93,12 +93,10 @@ func checkNsp(nsp string) error {
 // checkData checks the shape of the payload by its first byte; the payload itself is
 // trusted to be the JSON the caller built.
 func checkData(t adapter.PacketType, data []byte) error {
+	i := skipSpace(data, 0)
 	first := byte(0)
-	for _, c := range data {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			first = c
-			break
-		}
+	if i < len(data) {
+		first = data[i]
 	}
 	ok := false
 	switch t {
@@ -108,13 +106,26 @@ func checkData(t adapter.PacketType, data []byte) error {
 		ok = len(data) == 0
 	case adapter.ConnectError:
 		ok = first == '{' || first == '"'
-	case adapter.Event, adapter.BinaryEvent, adapter.Ack, adapter.BinaryAck:
+	case adapter.Event, adapter.BinaryEvent:
+		// A non-empty array: the event name comes first.
+		j := skipSpace(data, i+1)
+		ok = first == '[' && j < len(data) && data[j] != ']'
+	case adapter.Ack, adapter.BinaryAck:
 		ok = first == '['
 	}
 	if !ok {
 		return fmt.Errorf("%w: encode %s: unexpected payload %.20q", ErrInvalidPacket, t, data)
 	}
 	return nil
+}
+
+// skipSpace returns the index of the first byte of data at or after i that is not JSON
+// whitespace.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // encodedLen is an upper bound of the length of the text part of p.

@@ -180,6 +180,8 @@ func TestEncodeErrors(t *testing.T) {
 		{"namespace with comma", &adapter.Packet{Type: adapter.Event, Nsp: "/a,b", Data: []byte(`["a"]`)}},
 		{"event without data", &adapter.Packet{Type: adapter.Event, Nsp: "/"}},
 		{"event with object", &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`{}`)}},
+		{"event with empty array", &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(` [ ] `)}},
+		{"event with open bracket only", &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`[`)}},
 		{"ack with string", &adapter.Packet{Type: adapter.Ack, Nsp: "/", Data: []byte(`"x"`)}},
 		{"connect with array", &adapter.Packet{Type: adapter.Connect, Nsp: "/", Data: []byte(`[]`)}},
 		{"disconnect with data", &adapter.Packet{Type: adapter.Disconnect, Nsp: "/", Data: []byte(`{}`)}},
