@@ -166,7 +166,6 @@ func (c *Conn) Send(msgs ...*Message) error {
 	}
 	if err := c.enqueueLocked(msgs); err != nil {
 		c.mu.Unlock()
-		c.srv.log.LogAttrs(bg, slog.LevelWarn, "engineio: outgoing queue full", slog.String("sid", c.id))
 		c.closeWith(ReasonTransportError, err, PacketClose)
 		return err
 	}
@@ -280,15 +279,23 @@ func (c *Conn) wakeLocked() {
 // Close flushes the queued packets, then closes the session with ReasonForcedClose. It returns at
 // once; the flush is bounded (by min(30s, PingInterval+PingTimeout)), after which the session is
 // closed anyway. Packets sent after Close are refused with ErrClosed.
-func (c *Conn) Close() { c.closeGraceful(ReasonForcedClose) }
+func (c *Conn) Close() { c.closeGraceful(ReasonForcedClose, false) }
 
 // CloseWithReason is Close with the given reason passed to OnClose.
-func (c *Conn) CloseWithReason(reason string) { c.closeGraceful(reason) }
+func (c *Conn) CloseWithReason(reason string) { c.closeGraceful(reason, false) }
 
-func (c *Conn) closeGraceful(reason string) {
+// closeGraceful flushes the queue, then closes. With discard (server shutdown, Node's
+// close(discard)), a polling session with nothing queued and no GET waiting is closed at once
+// instead of waiting for the client's next GET to carry the close packet.
+func (c *Conn) closeGraceful(reason string, discard bool) {
 	c.mu.Lock()
 	if c.state != stateOpen {
 		c.mu.Unlock()
+		return
+	}
+	if discard && !c.isWS && c.poll == nil && len(c.queue) == 0 {
+		c.mu.Unlock()
+		c.closeWith(reason, nil, PacketClose)
 		return
 	}
 	c.state = stateClosing

@@ -222,6 +222,14 @@ func (s *Server) servePollPost(c *Conn, w http.ResponseWriter, r *http.Request) 
 	c.mu.Unlock()
 
 	body, err := readBody(w, r, s.opts.MaxHTTPBufferSize)
+	if err == nil && c.isClosed() {
+		// Closed while the body was read (Node destroys such a request): nothing was delivered.
+		c.mu.Lock()
+		c.postActive = false
+		c.mu.Unlock()
+		writeJSONError(w, http.StatusBadRequest, CodeUnknownSID, CodeMessage(CodeUnknownSID))
+		return
+	}
 	if err == nil {
 		packets, derr := DecodePayload(body)
 		for _, p := range packets {

@@ -293,7 +293,7 @@ func (s *Server) open(c *Conn) {
 		s.log.LogAttrs(bg, levelDebug, "engineio: session opened", sidAttr(c.id), slog.String("transport", c.Transport()))
 		c.startHeartbeat()
 	} else {
-		c.closeGraceful(ReasonServerShutdown)
+		c.closeGraceful(ReasonServerShutdown, false)
 	}
 }
 
@@ -355,7 +355,7 @@ func (s *Server) Close(ctx context.Context) error {
 	s.mu.Unlock()
 
 	for _, c := range conns {
-		c.closeGraceful(ReasonServerShutdown)
+		c.closeGraceful(ReasonServerShutdown, true)
 	}
 	var err error
 	select {
