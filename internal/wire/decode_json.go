@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -14,17 +15,33 @@ import (
 type jsonParser struct {
 	data []byte
 	pos  int
+	// vals and mems are stacks shared by all nesting levels: a container collects its items
+	// above its mark and copies them out once complete, so each costs one exact allocation.
+	vals []any
+	mems []Member
 }
 
+var jsonParserPool = sync.Pool{New: func() any { return &jsonParser{} }}
+
 func decodeJSON(data []byte) (any, error) {
-	p := jsonParser{data: data}
+	p := jsonParserPool.Get().(*jsonParser)
+	p.data, p.pos = data, 0
 	v, err := p.value(0)
+	if err == nil {
+		p.space()
+		if p.pos != len(p.data) {
+			err = p.fail(errTrailing)
+		}
+	}
+	p.data = nil
+	clear(p.vals[:cap(p.vals)])
+	clear(p.mems[:cap(p.mems)])
+	p.vals, p.mems = p.vals[:0], p.mems[:0]
+	if cap(p.vals) <= 1024 && cap(p.mems) <= 1024 {
+		jsonParserPool.Put(p)
+	}
 	if err != nil {
 		return nil, err
-	}
-	p.space()
-	if p.pos != len(p.data) {
-		return nil, p.fail(errTrailing)
 	}
 	return v, nil
 }
@@ -88,12 +105,13 @@ func (p *jsonParser) object(depth int) (any, error) {
 		return nil, p.fail(errTooDeep)
 	}
 	p.pos++ // '{'
-	var b objectBuilder
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
 		return Object{}, nil
 	}
+	mark := len(p.mems)
+	var index map[string]int
 	for {
 		p.space()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
@@ -112,7 +130,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.set(k, v)
+		p.mems = setMember(p.mems, mark, &index, k, v)
 		p.space()
 		if p.pos >= len(p.data) {
 			return nil, p.fail(errTruncated)
@@ -122,7 +140,11 @@ func (p *jsonParser) object(depth int) (any, error) {
 			p.pos++
 		case '}':
 			p.pos++
-			return b.obj, nil
+			o := make(Object, len(p.mems)-mark)
+			copy(o, p.mems[mark:])
+			clear(p.mems[mark:])
+			p.mems = p.mems[:mark]
+			return o, nil
 		default:
 			return nil, p.unexpected()
 		}
@@ -134,18 +156,18 @@ func (p *jsonParser) array(depth int) (any, error) {
 		return nil, p.fail(errTooDeep)
 	}
 	p.pos++ // '['
-	a := []any{}
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
-		return a, nil
+		return []any{}, nil
 	}
+	mark := len(p.vals)
 	for {
 		v, err := p.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		a = append(a, v)
+		p.vals = append(p.vals, v)
 		p.space()
 		if p.pos >= len(p.data) {
 			return nil, p.fail(errTruncated)
@@ -155,6 +177,10 @@ func (p *jsonParser) array(depth int) (any, error) {
 			p.pos++
 		case ']':
 			p.pos++
+			a := make([]any, len(p.vals)-mark)
+			copy(a, p.vals[mark:])
+			clear(p.vals[mark:])
+			p.vals = p.vals[:mark]
 			return a, nil
 		default:
 			return nil, p.unexpected()

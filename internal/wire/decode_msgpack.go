@@ -202,7 +202,8 @@ func (m *mpReader) object(depth int) (any, error) {
 	if err := m.count(n, 2); err != nil {
 		return nil, err
 	}
-	b := objectBuilder{obj: make(Object, 0, n)}
+	o := make(Object, 0, n)
+	var index map[string]int
 	for range n {
 		k, err := m.key(depth)
 		if err != nil {
@@ -212,9 +213,9 @@ func (m *mpReader) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.set(k, v)
+		o = setMember(o, 0, &index, k, v)
 	}
-	return b.obj, nil
+	return o, nil
 }
 
 // key reads a map key. notepack accepts any key type and uses it as a property name; this

@@ -157,38 +157,35 @@ func decodeAny(data []byte) (any, Encoding, error) {
 	return v, MsgPack, err
 }
 
-// objectBuilder appends members to an Object and merges repeated keys the JavaScript way.
-type objectBuilder struct {
-	obj   Object
-	index map[string]int // built once the object outgrows a linear scan
+// setMember sets key k of the object held in ms[base:], the JavaScript way: a repeated key
+// keeps its first position and takes the last value. index (built lazily once the object
+// outgrows a linear scan) maps keys to positions in ms.
+func setMember(ms []Member, base int, index *map[string]int, k string, v any) []Member {
+	if *index != nil {
+		if i, ok := (*index)[k]; ok {
+			ms[i].Value = v
+			return ms
+		}
+		(*index)[k] = len(ms)
+		return append(ms, Member{k, v})
+	}
+	for i := base; i < len(ms); i++ {
+		if ms[i].Key == k {
+			ms[i].Value = v
+			return ms
+		}
+	}
+	ms = append(ms, Member{k, v})
+	if len(ms)-base > linearKeys {
+		*index = make(map[string]int, 2*(len(ms)-base))
+		for i := base; i < len(ms); i++ {
+			(*index)[ms[i].Key] = i
+		}
+	}
+	return ms
 }
 
 const linearKeys = 16
-
-func (b *objectBuilder) set(k string, v any) {
-	if b.index != nil {
-		if i, ok := b.index[k]; ok {
-			b.obj[i].Value = v
-			return
-		}
-		b.index[k] = len(b.obj)
-		b.obj = append(b.obj, Member{k, v})
-		return
-	}
-	for i := range b.obj {
-		if b.obj[i].Key == k {
-			b.obj[i].Value = v
-			return
-		}
-	}
-	b.obj = append(b.obj, Member{k, v})
-	if len(b.obj) > linearKeys {
-		b.index = make(map[string]int, 2*len(b.obj))
-		for i, m := range b.obj {
-			b.index[m.Key] = i
-		}
-	}
-}
 
 // intern returns the protocol's common key names without allocating.
 func intern(b []byte) string {
