@@ -1,0 +1,236 @@
+package engineio_test
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gosockio/gosockio/socketio/engineio"
+)
+
+func TestWebSocketHandshake(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	_, op, c := e.wsHandshake()
+	if len(op.Upgrades) != 0 {
+		t.Errorf("upgrades = %v, want none", op.Upgrades)
+	}
+	mustEqual(t, "sid", c.ID(), op.SID)
+	mustEqual(t, "Transport", c.Transport(), "websocket")
+	mustEqual(t, "ClientsCount", e.srv.ClientsCount(), 1)
+}
+
+func TestWebSocketEcho(t *testing.T) {
+	rec := newRecorder()
+	rec.echo = true
+	e := newEnvWith(t, engineio.Options{}, rec)
+	ws, _, _ := e.wsHandshake()
+
+	writeText(t, ws, "4hello €")
+	mustEqual(t, "echo", readText(t, ws), "4hello €")
+	mustEqual(t, "message", recv(t, rec.msgs, "message").data, "hello €")
+
+	if err := ws.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3, 0x1e}); err != nil {
+		t.Fatal(err)
+	}
+	mt, data := readWS(t, ws)
+	mustEqual(t, "frame type", mt, websocket.BinaryMessage)
+	if !bytes.Equal(data, []byte{1, 2, 3, 0x1e}) {
+		t.Fatalf("binary echo = %v", data)
+	}
+	m := recv(t, rec.msgs, "message")
+	if !m.binary || m.data != "\x01\x02\x03\x1e" {
+		t.Fatalf("binary message = %+v", m)
+	}
+}
+
+func TestWebSocketManyMessagesInOrder(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, c := e.wsHandshake()
+	const n = 2000
+	go func() {
+		for i := range n {
+			if err := c.Send(text(strconv.Itoa(i))); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i := range n {
+		mustEqual(t, "frame", readText(t, ws), "4"+strconv.Itoa(i))
+	}
+}
+
+func TestWebSocketBroadcastBuildsOneFrame(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	m := &engineio.Message{Data: []byte("shared")}
+	var wss []*websocket.Conn
+	for range 3 {
+		ws, _, c := e.wsHandshake()
+		wss = append(wss, ws)
+		if err := c.Send(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ws := range wss {
+		mustEqual(t, "frame", readText(t, ws), "4shared")
+	}
+	if _, ok := engineio.Prepared(m); !ok {
+		t.Fatal("a message sent to 3 WebSocket sessions was not sent through its PreparedMessage")
+	}
+}
+
+func TestWebSocketParseError(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, _ := e.wsHandshake()
+	writeText(t, ws, "abc")
+	ce := recv(t, e.rec.closes, "OnClose")
+	mustEqual(t, "reason", ce.reason, engineio.ReasonParseError)
+	_, err := readUntilClosed(t, ws)
+	if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		t.Fatalf("read after parse error: %v, want a normal close frame", err)
+	}
+	mustEqual(t, "ClientsCount", e.srv.ClientsCount(), 0)
+}
+
+func TestWebSocketEmptyTextFrameIsParseError(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, _ := e.wsHandshake()
+	writeText(t, ws, "")
+	mustEqual(t, "reason", recv(t, e.rec.closes, "OnClose").reason, engineio.ReasonParseError)
+}
+
+func TestWebSocketReadLimit(t *testing.T) {
+	e := newEnv(t, engineio.Options{MaxHTTPBufferSize: 64})
+	ws, op, _ := e.wsHandshake()
+	mustEqual(t, "maxPayload", op.MaxPayload, 64)
+	writeText(t, ws, "4"+strings.Repeat("x", 63)) // at the limit
+	mustEqual(t, "message", len(recv(t, e.rec.msgs, "message").data), 63)
+	writeText(t, ws, "4"+strings.Repeat("x", 64))
+	ce := recv(t, e.rec.closes, "OnClose")
+	mustEqual(t, "reason", ce.reason, engineio.ReasonTransportError)
+	if !errors.Is(ce.err, engineio.ErrPayloadTooLarge) {
+		t.Fatalf("close error %v does not wrap ErrPayloadTooLarge", ce.err)
+	}
+	if _, err := readUntilClosed(t, ws); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Fatalf("read: %v, want close 1009", err)
+	}
+}
+
+func TestWebSocketClientClose(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, c := e.wsHandshake()
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	ce := recv(t, e.rec.closes, "OnClose")
+	mustEqual(t, "reason", ce.reason, engineio.ReasonTransportClose)
+	<-c.Closed()
+}
+
+func TestWebSocketAbruptDisconnect(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, _ := e.wsHandshake()
+	ws.NetConn().Close()
+	mustEqual(t, "reason", recv(t, e.rec.closes, "OnClose").reason, engineio.ReasonTransportClose)
+}
+
+func TestWebSocketClosePacket(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, _ := e.wsHandshake()
+	writeText(t, ws, "1")
+	mustEqual(t, "reason", recv(t, e.rec.closes, "OnClose").reason, engineio.ReasonTransportClose)
+}
+
+func TestWebSocketWithoutUpgradeHeaders(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	status, _, body := e.do("GET", "EIO=4&transport=websocket", nil, nil)
+	mustEqual(t, "status", status, 400)
+	code, _ := jsonError(t, body)
+	mustEqual(t, "code", code, engineio.CodeBadRequest)
+	ce := recv(t, e.connErrs, "connection error")
+	mustEqual(t, "context name", ce.Context["name"], any("TRANSPORT_HANDSHAKE_ERROR"))
+}
+
+func TestWebSocketRefusedErrors(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	for _, tc := range []struct {
+		q    string
+		code int
+	}{
+		{"transport=websocket", engineio.CodeUnsupportedProtocolVersion},
+		{"EIO=abc&transport=websocket", engineio.CodeUnsupportedProtocolVersion},
+		{"EIO=4&transport=websocket&sid=nope", engineio.CodeUnknownSID},
+		{"EIO=4&transport=webtransport", engineio.CodeTransportUnknown},
+	} {
+		d := websocket.Dialer{HandshakeTimeout: wait}
+		ws, resp, err := d.Dial(e.wsURL(tc.q), nil)
+		if err == nil {
+			ws.Close()
+			t.Fatalf("?%s: dial succeeded", tc.q)
+		}
+		if resp == nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("?%s: response %v, want 400", tc.q, resp)
+		}
+		mustEqual(t, "code of ?"+tc.q, recv(t, e.connErrs, "connection error").Code, tc.code)
+	}
+}
+
+func TestWebSocketOnlyTransport(t *testing.T) {
+	e := newEnv(t, engineio.Options{Transports: []string{"websocket"}})
+	status, _, body := e.do("GET", "EIO=4&transport=polling", nil, nil)
+	mustEqual(t, "polling status", status, 400)
+	code, _ := jsonError(t, body)
+	mustEqual(t, "code", code, engineio.CodeTransportUnknown)
+	e.wsHandshake()
+}
+
+func TestPollingOnlyTransport(t *testing.T) {
+	e := newEnv(t, engineio.Options{Transports: []string{"polling"}})
+	op, _, _ := e.handshake()
+	if len(op.Upgrades) != 0 {
+		t.Fatalf("upgrades = %v with websocket disabled", op.Upgrades)
+	}
+	d := websocket.Dialer{HandshakeTimeout: wait}
+	if ws, resp, err := d.Dial(e.wsURL("EIO=4&transport=websocket&sid="+op.SID), nil); err == nil {
+		ws.Close()
+		t.Fatal("upgrade accepted with websocket disabled")
+	} else if resp == nil || resp.StatusCode != 400 {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+}
+
+func TestWebSocketPerMessageDeflate(t *testing.T) {
+	rec := newRecorder()
+	rec.echo = true
+	e := newEnvWith(t, engineio.Options{PerMessageDeflate: &engineio.DeflateOptions{}}, rec)
+	ws, resp := e.dial("EIO=4&transport=websocket", &websocket.Dialer{HandshakeTimeout: wait, EnableCompression: true})
+	if ext := resp.Header.Get("Sec-Websocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
+		t.Fatalf("permessage-deflate not negotiated: %q", ext)
+	}
+	readText(t, ws) // open
+	big := "4" + strings.Repeat("compressible ", 500)
+	for _, msg := range []string{"4small", big} {
+		writeText(t, ws, msg)
+		mustEqual(t, "echo", readText(t, ws), msg)
+	}
+	// Without the option nothing is negotiated.
+	e2 := newEnv(t, engineio.Options{})
+	_, resp = e2.dial("EIO=4&transport=websocket", &websocket.Dialer{HandshakeTimeout: wait, EnableCompression: true})
+	if ext := resp.Header.Get("Sec-Websocket-Extensions"); ext != "" {
+		t.Fatalf("extension negotiated without PerMessageDeflate: %q", ext)
+	}
+}
+
+func TestWebSocketWritable(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, c := e.wsHandshake()
+	eventually(t, "the writer to be idle", c.Writable)
+	if !c.SendVolatile(text("v")) {
+		t.Fatal("SendVolatile failed on an idle WebSocket")
+	}
+	mustEqual(t, "volatile", readText(t, ws), "4v")
+}
