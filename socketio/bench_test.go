@@ -1,0 +1,151 @@
+package socketio_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gosockio/gosockio/internal/testclient"
+	"github.com/gosockio/gosockio/socketio"
+)
+
+// pollingSession opens an Engine.IO long-polling session and joins "/" without any network:
+// requests go straight to the handler, so thousands of sockets cost no file descriptors.
+func pollingSession(tb testing.TB, h http.Handler) string {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil))
+	body := rec.Body.String()
+	i := strings.Index(body, `"sid":"`)
+	if rec.Code != 200 || i < 0 {
+		tb.Fatalf("handshake: %d %q", rec.Code, body)
+	}
+	sid := body[i+7 : i+27]
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/socket.io/?EIO=4&transport=polling&sid="+sid, strings.NewReader("40")))
+	if rec.Code != 200 {
+		tb.Fatalf("connect: %d %q", rec.Code, rec.Body.String())
+	}
+	drain(tb, h, sid) // the CONNECT answer
+	return sid
+}
+
+// drain fetches what is queued for a polling session.
+func drain(tb testing.TB, h http.Handler, sid string) string {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling&sid="+sid, nil))
+	if rec.Code != 200 {
+		tb.Fatalf("poll: %d %q", rec.Code, rec.Body.String())
+	}
+	return rec.Body.String()
+}
+
+// BenchmarkBroadcast measures the server side of a broadcast to n sockets: encoding once and
+// handing the shared frames to every socket's queue (long-polling sessions, no network).
+func BenchmarkBroadcast(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) {
+			// Nobody answers pings here: keep the sessions alive for the whole run.
+			opts := socketio.Options{}
+			opts.Engine.PingInterval = time.Hour
+			opts.Engine.PingTimeout = time.Hour
+			srv, err := socketio.NewServer(opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close(context.Background())
+			sids := make([]string, n)
+			for i := range sids {
+				sids[i] = pollingSession(b, srv)
+			}
+			payload := map[string]any{"user": "alice", "text": "hello everyone", "n": 42}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := srv.Emit("chat message", payload); err != nil {
+					b.Fatal(err)
+				}
+				if i%1000 == 999 { // keep queues short; not measured
+					b.StopTimer()
+					for _, sid := range sids {
+						drain(b, srv, sid)
+					}
+					b.StartTimer()
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "deliveries/s")
+			if err := srv.Emit("final"); err != nil {
+				b.Fatal(err)
+			}
+			if got := drain(b, srv, sids[n-1]); !strings.Contains(got, "final") {
+				b.Fatalf("last socket did not receive the broadcast: %.80q", got)
+			}
+		})
+	}
+}
+
+// BenchmarkBroadcastWebSocket measures a broadcast to 1000 WebSocket clients over loopback,
+// end to end: each operation ends when every client has read the packet.
+func BenchmarkBroadcastWebSocket(b *testing.B) {
+	n := benchClients()
+	srv, err := socketio.NewServer(socketio.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	clients := make([]*testclient.Client, n)
+	for i := range clients {
+		c, err := testclient.Dial(ctx, hs.URL, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Connect(ctx, "/", nil); err != nil {
+			b.Fatal(err)
+		}
+		clients[i] = c
+	}
+	for _, c := range clients {
+		go func(c *testclient.Client) {
+			for range c.Packets {
+				wg.Done()
+			}
+		}(c)
+	}
+	defer func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		wg.Add(n)
+		if err := srv.Emit("tick", i); err != nil {
+			b.Fatal(err)
+		}
+		wg.Wait()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+
+func benchClients() int {
+	if v, err := strconv.Atoi(os.Getenv("BENCH_CLIENTS")); err == nil && v > 0 {
+		return v
+	}
+	return 1000
+}
