@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // Sentinel errors, for errors.Is.
@@ -65,15 +66,10 @@ const (
 	ReasonForcedServerClose = "forced server close"
 )
 
-var reservedEvents = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true, "disconnecting": true,
-	"newListener": true, "removeListener": true,
-}
-
 var reservedServerEvents = map[string]bool{"connect": true, "connection": true, "new_namespace": true}
 
 func checkEvent(event string) error {
-	if reservedEvents[event] {
+	if parser.IsReservedEvent(event) {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	return nil

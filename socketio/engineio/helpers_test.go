@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,38 @@ import (
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+// serverGoroutines returns the stacks of the goroutines (other than the caller) running code of
+// package engineio. (leakcheck.Check cannot be used next to leakcheck.Main: the main goroutine's
+// stack names this module.)
+func serverGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for i, g := range strings.Split(string(buf), "\n\n") {
+		if i > 0 && strings.Contains(g, "gosockio/socketio/engineio.") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// noServerGoroutines fails unless the goroutines running package code end within wait.
+func noServerGoroutines(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		left := serverGoroutines()
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d goroutine(s) left running server code:\n%s", len(left), strings.Join(left, "\n\n"))
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // wait bounds every wait of the tests.
 const wait = 5 * time.Second

@@ -266,7 +266,9 @@ func (s *Server) open(c *Conn) {
 		MaxPayload:   s.opts.MaxHTTPBufferSize,
 	})
 	c.mu.Lock()
-	_ = c.enqueueOneLocked(&Message{Data: b, ctrl: '0'}) // the queue is empty
+	// The open packet is not subject to the queue limits.
+	c.queue = append(c.queue, &Message{Data: b, ctrl: '0'})
+	c.wakeLocked()
 	c.mu.Unlock()
 
 	var ch ConnHandler
