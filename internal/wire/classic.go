@@ -115,6 +115,7 @@ func (t RequestType) String() string {
 // the encoder and left zero by the decoder. Keys are written in Node's order: uid, requestId,
 // type, then the type's own fields.
 type ClassicRequest struct {
+	// Type selects the request and its fields.
 	Type RequestType
 	// UID is the sender's uid; empty leaves it out (the emitter's join/leave/disconnect).
 	UID string
@@ -130,8 +131,9 @@ type ClassicRequest struct {
 	// Close is the close argument of disconnectSockets (type 4).
 	Close bool
 	// SID, when not empty, selects the legacy per-socket form of types 2, 3 and 4 (no opts;
-	// only the node owning the socket acts and answers). Room is that form's room (types 2, 3).
-	SID  string
+	// only the node owning the socket acts and answers).
+	SID string
+	// Room is the room of the legacy per-socket join or leave (types 2, 3).
 	Room Room
 	// Args is [event, arg1, ...] of a server-side emit (type 6).
 	Args []any
@@ -377,17 +379,22 @@ type ClassicResponse struct {
 	// Decoders read it from "type" when present, otherwise infer it: "sockets" of strings →
 	// RequestSockets, other "sockets" → RequestRemoteFetch, "rooms" → RequestAllRooms, neither
 	// → RequestRemoteJoin (the three legacy answers are identical).
-	Type      RequestType
+	Type RequestType
+	// RequestID is the id of the request answered.
 	RequestID string
-	Sockets   []SocketInfo
+	// Sockets answers a RequestRemoteFetch.
+	Sockets []SocketInfo
+	// SocketIDs answers a RequestSockets.
 	SocketIDs []string
-	Rooms     []Room
+	// Rooms answers a RequestAllRooms: every room of the answering node, socket ids included.
+	Rooms []Room
 	// ClientCount is the number of local clients the answering node broadcast to.
 	ClientCount int64
 	// Reply is the first argument given to the callback (server-side emit answers) or the
 	// first argument of one client's acknowledgement (broadcast acks). Node leaves the key out
 	// when that argument is undefined: HasReply is false then.
-	Reply    any
+	Reply any
+	// HasReply tells whether the reply key ("data" or "packet") is present.
 	HasReply bool
 }
 

@@ -78,6 +78,7 @@ func (t ClusterType) mayCarryBinary() bool {
 // are used depends on Type (see the ClusterType constants); the encoder ignores the others
 // and the decoder leaves them zero.
 type ClusterMessage struct {
+	// Type selects the message and its fields.
 	Type ClusterType
 	// UID is the sender's uid (16 hex characters from Node).
 	UID string
@@ -103,7 +104,8 @@ type ClusterMessage struct {
 	// Reply is the first callback argument (type 10) or the first argument of one client's
 	// acknowledgement (type 12); Node leaves "packet" out when it is undefined: HasReply is
 	// false then.
-	Reply    any
+	Reply any
+	// HasReply tells whether "packet" is present in a type 10 or 12 message.
 	HasReply bool
 }
 

@@ -401,14 +401,16 @@ func (e *encoder) value(v any) error {
 		e.endMap()
 		e.leave()
 	case json.Number:
-		f, err := strconv.ParseFloat(string(x), 64)
-		if err != nil {
+		switch n, err := decodeJSON([]byte(x)); n := n.(type) {
+		case int64:
+			e.int(n)
+		case float64:
+			e.float(n)
+		default:
+			if err == nil {
+				err = fmt.Errorf("not a number")
+			}
 			return fmt.Errorf("json.Number %q: %w", string(x), err)
-		}
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			e.int(i)
-		} else {
-			e.float(f)
 		}
 	case json.RawMessage:
 		g, err := decodeJSON(x)

@@ -25,6 +25,7 @@ const (
 // Packet is the un-encoded Socket.IO packet object that broadcasts carry:
 // {type, data, nsp} in the classic family, {type, data} in the sharded one.
 type Packet struct {
+	// Type is PacketEvent for every broadcast Node sends.
 	Type PacketType
 	// Data is [event, arg1, ...] with binary inline as []byte; nil leaves the key out.
 	Data []any
@@ -32,8 +33,9 @@ type Packet struct {
 	// set "/" when it is missing, as Node's receivers do; in the sharded family an empty Nsp
 	// is left out (the envelope carries the namespace).
 	Nsp string
-	// ID is the packet id when HasID is set. Node never sends one between nodes.
-	ID    uint64
+	// ID is the packet id ("id") when HasID is set. Node never sends one between nodes.
+	ID uint64
+	// HasID tells whether the packet has an id.
 	HasID bool
 }
 
@@ -121,7 +123,10 @@ func decodePacket(v any, where string, classic bool) (Packet, error) {
 // (io.to(123)); Name is the room as String(room) writes it, which is also how Node names
 // the room channel, and Numeric records that it travels as a number.
 type Room struct {
-	Name    string
+	// Name is String(room): "room1", or "123" for the number 123.
+	Name string
+	// Numeric is set when the room travels as a JavaScript number; Name must then be a
+	// finite number in JavaScript's notation.
 	Numeric bool
 }
 
@@ -221,7 +226,8 @@ type Flags struct {
 	// A false value is not written (Node never sends one).
 	Volatile bool
 	// Compress is the per-message compression hint ("compress"), present when HasCompress.
-	Compress    bool
+	Compress bool
+	// HasCompress tells whether "compress" is present (Node sends compress: false too).
 	HasCompress bool
 	// Local ("local": true) keeps an operation on one node. Node never publishes it.
 	Local bool
@@ -232,7 +238,8 @@ type Flags struct {
 	ExpectSingleResponse bool
 	// Timeout ("timeout", milliseconds on the wire) bounds a broadcast with
 	// acknowledgements; present when HasTimeout.
-	Timeout    time.Duration
+	Timeout time.Duration
+	// HasTimeout tells whether "timeout" is present.
 	HasTimeout bool
 	// Extra holds any other flag (e.g. the legacy "binary"), passed through in order. Its
 	// keys must not repeat the names above.
@@ -373,9 +380,12 @@ func decodeTimeout(v any, where string) (time.Duration, error) {
 // any of Rooms (every socket of the namespace when Rooms is empty) minus those in any of
 // Except. Nil lists are written as [] and empty lists decode as nil.
 type BroadcastOptions struct {
-	Rooms  []Room
+	// Rooms are the target rooms ("rooms").
+	Rooms []Room
+	// Except are the excluded rooms ("except").
 	Except []Room
-	Flags  Flags
+	// Flags are the broadcast flags ("flags").
+	Flags Flags
 	// EmitterOrder writes the keys in the emitter's order (rooms, flags, except) instead of
 	// the adapters' (rooms, except, flags). Decoders set it from the payload so that
 	// re-encoding reproduces it; receivers do not care.

@@ -5,7 +5,9 @@ import "fmt"
 // SocketInfo describes one socket in a fetchSockets answer (classic REMOTE_FETCH responses and
 // sharded FETCH_SOCKETS_RESPONSE): {id, handshake, rooms, data}.
 type SocketInfo struct {
-	ID        string
+	// ID is the socket id (20 characters from Node).
+	ID string
+	// Handshake describes the connection request.
 	Handshake Handshake
 	// Rooms the socket is in: its own id first, then the others in join order.
 	Rooms []Room
@@ -23,17 +25,21 @@ type Handshake struct {
 	Headers Object
 	// Time is the connection time as Date#toString wrote it,
 	// e.g. "Sun Nov 22 2026 16:08:31 GMT+0000 (Coordinated Universal Time)".
-	Time    string
+	Time string
+	// Address is the client's IP address.
 	Address string
 	// XDomain is true when the request had an Origin header.
 	XDomain bool
-	Secure  bool
+	// Secure is true for a TLS connection.
+	Secure bool
 	// Issued is the connection time in milliseconds since the Unix epoch.
 	Issued int64
-	URL    string
+	// URL is the request URL (path and query).
+	URL string
 	// Query holds the query parameters (string values, or arrays of strings).
 	Query Object
-	// Auth is the auth payload of the client's CONNECT packet.
+	// Auth is the auth payload of the client's CONNECT packet. Headers, Query and Auth are
+	// written as {} when nil, so that Node code reading a property of them does not throw.
 	Auth any
 	// Extra holds any other handshake property, passed through in order.
 	Extra Object

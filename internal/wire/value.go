@@ -57,7 +57,9 @@ var (
 
 // Member is one property of an Object.
 type Member struct {
-	Key   string
+	// Key is the property name.
+	Key string
+	// Value is a generic value (see the package documentation).
 	Value any
 }
 

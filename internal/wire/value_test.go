@@ -241,6 +241,8 @@ func TestMarshalValueErrors(t *testing.T) {
 		"deep":         deep,
 		"cycle":        cyclic,
 		"bad number":   json.Number("x"),
+		"hex number":   json.Number("0x10"),
+		"NaN number":   json.Number("NaN"),
 		"bad raw json": json.RawMessage(`{`),
 	} {
 		for _, enc := range []wire.Encoding{wire.JSON, wire.MsgPack} {
