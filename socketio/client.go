@@ -20,6 +20,8 @@ type client struct {
 	exec  serial
 	timer *time.Timer
 
+	drained chan struct{} // 1-slot: the connection flushed its queue
+
 	mu      sync.Mutex
 	sockets map[string]*Socket // by namespace name
 }
@@ -30,7 +32,14 @@ func newClient(s *Server, c *engineio.Conn) *client {
 		conn:    c,
 		dec:     parser.Decoder{MaxAttachments: s.opts.MaxAttachments},
 		sockets: make(map[string]*Socket),
+		drained: make(chan struct{}, 1),
 	}
+	c.OnDrain(func() {
+		select {
+		case cl.drained <- struct{}{}:
+		default:
+		}
+	})
 	cl.exec.max = s.opts.MaxPendingEvents
 	cl.exec.wg = &s.workers
 	cl.exec.srv = s
@@ -167,6 +176,10 @@ func (c *client) connect(p *adapter.Packet) {
 		return
 	default:
 	}
+	select { // forget an earlier flush: settleConnect waits for the CONNECT's own
+	case <-c.drained:
+	default:
+	}
 	c.mu.Lock()
 	c.sockets[n.name] = s
 	c.mu.Unlock()
@@ -179,10 +192,33 @@ func (c *client) connect(p *adapter.Packet) {
 		SID string `json:"sid"`
 	}{s.id})
 	s.send(&adapter.Packet{Type: adapter.Connect, Nsp: n.name, Data: data}, false, false)
+	c.settleConnect()
 	for _, h := range n.connectionHandlers() {
 		c.srv.safeCall(func() error { h(s); return nil }, "nsp", n.name, "sid", s.id)
 	}
 }
+
+// settleConnect lets the CONNECT answer reach a WebSocket client on its own before the
+// connection handlers run. Node's server never writes the packets emitted by those handlers in
+// the same flush as the CONNECT (they wait for the transport's drain), and clients that register
+// their next listener only after seeing the CONNECT (the official protocol test suite does) rely
+// on that. The wait is for the CONNECT's write plus a short pause, and only delays the first
+// handler of a namespace connection; long-polling needs none (one GET returns everything).
+func (c *client) settleConnect() {
+	if c.conn.Transport() != "websocket" {
+		return
+	}
+	select {
+	case <-c.drained:
+	case <-c.conn.Closed():
+		return
+	case <-time.After(50 * time.Millisecond):
+	}
+	time.Sleep(connectSettle)
+}
+
+// connectSettle is the pause of settleConnect after the CONNECT was written.
+const connectSettle = time.Millisecond
 
 // connectError refuses a CONNECT with err's message (and data, for a *ConnectError).
 func (c *client) connectError(nsp string, err error) {
