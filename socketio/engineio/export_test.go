@@ -1,5 +1,10 @@
 package engineio
 
+import (
+	"bytes"
+	"compress/gzip"
+)
+
 // Test-only access to internals.
 
 // PostActive reports whether a polling POST of c is being read.
@@ -35,3 +40,23 @@ func Prepared(m *Message) (any, bool) {
 
 // NegotiateEncoding exposes negotiateEncoding.
 var NegotiateEncoding = negotiateEncoding
+
+// CompressBody exposes compressBody.
+var CompressBody = compressBody
+
+// CompressBodyUnpooled compresses like compressBody with a new writer each time (benchmark
+// baseline).
+func CompressBodyUnpooled(enc string, level int, body []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	z, err := gzip.NewWriterLevel(&buf, level)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := z.Write(body); err != nil {
+		return nil, err
+	}
+	if err := z.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
