@@ -193,6 +193,9 @@ func (c *client) connect(p *adapter.Packet) {
 	}{s.id})
 	s.send(&adapter.Packet{Type: adapter.Connect, Nsp: n.name, Data: data}, false, false)
 	c.settleConnect()
+	if !s.connected.Load() { // closed meanwhile: nothing left to handle
+		return
+	}
 	for _, h := range n.connectionHandlers() {
 		c.srv.safeCall(func() error { h(s); return nil }, "nsp", n.name, "sid", s.id)
 	}

@@ -577,7 +577,11 @@ func TestCloseTellsSockets(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	reasons := make(chan string, 1)
-	srv.OnConnection(func(s *socketio.Socket) { s.OnDisconnect(func(r string) { reasons <- r }) })
+	ready := make(chan struct{})
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.OnDisconnect(func(r string) { reasons <- r })
+		close(ready)
+	})
 	c, err := testclient.Dial(ctxT(t), hs.URL, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -586,6 +590,7 @@ func TestCloseTellsSockets(t *testing.T) {
 	if _, err := c.Connect(ctxT(t), "/", nil); err != nil {
 		t.Fatal(err)
 	}
+	recv(t, ready)
 	if err := srv.Close(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
