@@ -70,7 +70,9 @@ var emitterVectors = []struct {
 	{
 		"emitter-disconnect-sockets", "socket.io-request#/#",
 		"7b2274797065223a342c226f707473223a7b22726f6f6d73223a5b22726f6f6d32225d2c22657863657074223a5b5d7d2c22636c6f7365223a66616c73657d",
-		func(ctx context.Context, e *emitter.Emitter) error { return e.In("room2").DisconnectSockets(ctx, false) },
+		func(ctx context.Context, e *emitter.Emitter) error {
+			return e.In("room2").DisconnectSockets(ctx, false)
+		},
 	},
 	{
 		"emitter-server-side-emit", "socket.io-request#/#",
