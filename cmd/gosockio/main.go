@@ -1,6 +1,7 @@
 // Command gosockio runs a Socket.IO v4 server.
 //
 //	gosockio serve [flags]    run a server (a single node with the in-memory adapter)
+//	gosockio emit [flags] event [json-arg ...]   send an event to a cluster through Redis
 //
 // The server relays "chat message" events to every client, so any Socket.IO client (for
 // example the classic chat tutorial's page) can talk to it at once.
@@ -34,6 +35,7 @@ func main() {
 func run(args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(os.Stderr, "usage: gosockio serve [flags]   (gosockio serve -h for the flags)")
+		fmt.Fprintln(os.Stderr, "       gosockio emit [flags] event [json-arg ...]   (gosockio emit -h)")
 		if len(args) == 0 {
 			return errors.New("missing subcommand")
 		}
@@ -42,8 +44,10 @@ func run(args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:])
+	case "emit":
+		return emitCommand(args[1:], os.Stderr)
 	default:
-		return fmt.Errorf("unknown subcommand %q (want serve)", args[0])
+		return fmt.Errorf("unknown subcommand %q (want serve or emit)", args[0])
 	}
 }
 
