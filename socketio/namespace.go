@@ -232,6 +232,14 @@ func (h nsHooks) Deliver(p *adapter.Packet, ids []string, f adapter.Flags, onAck
 	if len(ids) == 0 {
 		return 0
 	}
+	if onAck != nil {
+		// Every broadcast with acknowledgements gets a packet id of this namespace, as Node's
+		// adapter does: one from another node carries none (or one of that node's ids), and
+		// the packet is shared, so it is copied rather than changed.
+		cp := *p
+		cp.ID, cp.HasID = h.n.nextAckID(), true
+		p = &cp
+	}
 	msgs, err := encodePacket(p, f.NoCompress)
 	if err != nil {
 		h.n.srv.log.Error("socketio: cannot encode broadcast", "nsp", h.n.name, "err", err)

@@ -40,12 +40,21 @@ const (
 	// AllRooms and its response exist only in the classic family.
 	AllRooms         Type = 100
 	AllRoomsResponse Type = 101
+	// Sockets is the classic family's legacy allSockets request (type 0, Target.Rooms), which
+	// older nodes send; it is answered with the ids of the matching sockets.
+	Sockets         Type = 102
+	SocketsResponse Type = 103
+	// SocketOpResponse answers the classic family's legacy per-socket join, leave and
+	// disconnect requests (SocketsJoin, SocketsLeave, DisconnectSockets with a RequestID): only
+	// the node that has the socket answers.
+	SocketOpResponse Type = 104
 )
 
 // IsResponse reports whether messages of type t answer a request.
 func (t Type) IsResponse() bool {
 	switch t {
-	case FetchSocketsResponse, ServerSideEmitResponse, BroadcastClientCount, BroadcastAck, AllRoomsResponse:
+	case FetchSocketsResponse, ServerSideEmitResponse, BroadcastClientCount, BroadcastAck, AllRoomsResponse,
+		SocketsResponse, SocketOpResponse:
 		return true
 	}
 	return false
@@ -71,6 +80,8 @@ type Message struct {
 	Close bool
 	// Sockets answer FetchSockets.
 	Sockets []adapter.SocketInfo
+	// SocketIDs answer the legacy Sockets request.
+	SocketIDs []string
 	// Args are ServerSideEmit's event name and arguments.
 	Args []any
 	// Value is the one value of a ServerSideEmitResponse or BroadcastAck.
@@ -128,6 +139,12 @@ type Codec interface {
 	Decode(t Topic, b []byte) (*Message, error)
 	// NewID returns a fresh request id in the family's format.
 	NewID() string
+}
+
+// uidPeeker is an optional Codec capability: it reads the sender's uid of a message without
+// decoding it, so that a node drops its own broadcasts before paying for their decoding.
+type uidPeeker interface {
+	peekUID(t Topic, b []byte) (uid string, ok bool)
 }
 
 // ErrUnsupported is wrapped by errors of operations the wire family cannot express.
@@ -476,6 +493,11 @@ func (a *Adapter) Receive(t Topic, b []byte) {
 	if t.Kind == TopicRoom && a.local.RoomSize(t.Room) == 0 {
 		return // no local socket in that room: not worth decoding
 	}
+	if p, ok := a.codec.(uidPeeker); ok {
+		if uid, ok := p.peekUID(t, b); ok && uid == a.uid {
+			return // our own broadcast, already delivered locally
+		}
+	}
 	m, err := a.codec.Decode(t, b)
 	if err != nil {
 		a.log.Warn("cluster: dropped malformed message", "nsp", a.nsp, "err", err)
@@ -549,13 +571,25 @@ func (a *Adapter) onRequest(m *Message) {
 			return
 		}
 		a.remoteBroadcastWithAck(m)
-	case SocketsJoin:
-		a.local.AddSockets(m.Target, m.Rooms)
-	case SocketsLeave:
-		a.local.DelSockets(m.Target, m.Rooms)
-	case DisconnectSockets:
-		t, c := m.Target, m.Close
-		a.later(func() { a.local.DisconnectSockets(t, c) })
+	case SocketsJoin, SocketsLeave, DisconnectSockets:
+		// A RequestID marks the legacy per-socket form (Target.Rooms is the socket id): the
+		// node that has the socket answers once it applied the change.
+		owner := m.RequestID != "" && len(m.Target.Rooms) == 1 && a.local.HasSocket(m.Target.Rooms[0])
+		switch m.Type {
+		case SocketsJoin:
+			a.local.AddSockets(m.Target, m.Rooms)
+		case SocketsLeave:
+			a.local.DelSockets(m.Target, m.Rooms)
+		default:
+			t, c := m.Target, m.Close
+			a.later(func() { a.local.DisconnectSockets(t, c) })
+		}
+		if owner {
+			a.respond(m.UID, &Message{Type: SocketOpResponse, RequestID: m.RequestID})
+		}
+	case Sockets:
+		ids := a.local.Select(m.Target)
+		a.respond(m.UID, &Message{Type: SocketsResponse, RequestID: m.RequestID, SocketIDs: ids})
 	case FetchSockets:
 		if m.RequestID == "" {
 			return
