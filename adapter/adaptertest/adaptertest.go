@@ -199,11 +199,11 @@ func (c *cluster) barrier(t *testing.T, from int) map[string][]delivery {
 // ---- the fake namespace ----
 
 type delivery struct {
-	event  string
-	args   []any
-	raw    json.RawMessage // the packet's JSON payload
-	flags  adapter.Flags
-	atts   int
+	event string
+	args  []any
+	raw   json.RawMessage // the packet's JSON payload
+	flags adapter.Flags
+	atts  int
 }
 
 type sse struct {
