@@ -1,0 +1,216 @@
+// Package redistest gives tests a Redis: the one at REDIS_URL when it is set, otherwise an
+// in-process miniredis; or a redis-server process of their own (for tests that stop and
+// restart it). Every test uses its own key prefix (Key) and never flushes anything, since
+// REDIS_URL may point at a Redis shared with other tests.
+package redistest
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// InCI reports whether the tests run in CI (CI is set), where a missing prerequisite fails
+// the test instead of skipping it.
+func InCI() bool { return os.Getenv("CI") != "" }
+
+// Skip skips t, or fails it in CI.
+func Skip(t testing.TB, why string) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("cannot run in CI: %s", why)
+	}
+	t.Skip("skipping: " + why)
+}
+
+// Redis is a Redis a test can use.
+type Redis struct {
+	// Addr is host:port.
+	Addr string
+	// URL is a redis:// URL of it (with the database of REDIS_URL).
+	URL string
+	// Mini is the miniredis when the test got one, nil for a real Redis.
+	Mini *miniredis.Miniredis
+	opts *redis.Options
+}
+
+// New returns the Redis at REDIS_URL, or a fresh miniredis when REDIS_URL is not set.
+func New(t testing.TB) *Redis {
+	t.Helper()
+	if os.Getenv("REDIS_URL") != "" {
+		return Real(t)
+	}
+	return Mini(t)
+}
+
+// Mini returns a fresh miniredis, closed when the test ends.
+func Mini(t testing.TB) *Redis {
+	t.Helper()
+	m := miniredis.RunT(t)
+	return &Redis{Addr: m.Addr(), URL: "redis://" + m.Addr(), Mini: m, opts: &redis.Options{Addr: m.Addr()}}
+}
+
+// Real returns the Redis at REDIS_URL; without REDIS_URL the test is skipped (failed in CI).
+func Real(t testing.TB) *Redis {
+	t.Helper()
+	u := os.Getenv("REDIS_URL")
+	if u == "" {
+		Skip(t, "REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379)")
+	}
+	opt, err := redis.ParseURL(u)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	r := &Redis{Addr: opt.Addr, URL: u, opts: opt}
+	c := r.Client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("REDIS_URL=%s does not answer: %v", u, err)
+	}
+	return r
+}
+
+// Client returns a new client of r, closed when the test ends.
+func (r *Redis) Client(t testing.TB) *redis.Client {
+	t.Helper()
+	opt := *r.opts
+	c := redis.NewClient(&opt)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// Key returns a key prefix no other test uses (the test's name and random bytes), free of
+// glob characters.
+func Key(t testing.TB) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "gosockio-test-" + unsafeChars.ReplaceAllString(t.Name(), "_") + "-" + hex.EncodeToString(b[:])
+}
+
+// Server is a redis-server process of one test, on a loopback port of its own.
+type Server struct {
+	// Addr is 127.0.0.1:port; it stays the same across Stop and Start.
+	Addr string
+	bin  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// StartServer starts redis-server (without persistence) on a free loopback port. Without the
+// binary the test is skipped (failed in CI). The process is killed when the test ends.
+func StartServer(t testing.TB) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		Skip(t, "redis-server is not installed")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &Server{Addr: addr, bin: bin}
+	s.Start(t)
+	t.Cleanup(func() { s.Stop(t) })
+	return s
+}
+
+// Start (re)starts the process on s.Addr and waits until it answers.
+func (s *Server) Start(t testing.TB) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(s.Addr)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		cmd := exec.Command(s.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start redis-server: %v", err)
+		}
+		ready := make(chan bool, 1)
+		done := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(out)
+			ok := false
+			for sc.Scan() {
+				if !ok && strings.Contains(sc.Text(), "Ready to accept connections") {
+					ok = true
+					ready <- true
+				}
+			}
+			if !ok {
+				ready <- false
+			}
+			_ = cmd.Wait()
+			close(done)
+		}()
+		select {
+		case ok := <-ready:
+			if ok {
+				s.cmd, s.done = cmd, done
+				return
+			}
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		// The port may still be held by the previous process for a moment.
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server on port %s did not start", port)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Stop kills the process (as a crash would) and waits for it to exit.
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+// Client returns a client of the server, closed when the test ends.
+func (s *Server) Client(t testing.TB, opt *redis.Options) *redis.Client {
+	t.Helper()
+	o := redis.Options{}
+	if opt != nil {
+		o = *opt
+	}
+	o.Addr = s.Addr
+	c := redis.NewClient(&o)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Port returns the server's port.
+func (s *Server) Port() int {
+	_, p, _ := net.SplitHostPort(s.Addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// String is the server's address.
+func (s *Server) String() string { return fmt.Sprintf("redis-server %s", s.Addr) }

@@ -1,0 +1,150 @@
+package redisadapter
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosockio/gosockio/adapter/cluster"
+	"github.com/gosockio/gosockio/internal/wire"
+)
+
+// transport is the cluster.Transport of one namespace in the classic family: PUBLISH on the
+// channels of spec/redis-wire.md §2.1, deliveries from the Factory's shared subscriber.
+type transport struct {
+	sub  *subscriber
+	rdb  redis.UniversalClient
+	nsp  string
+	uid  string
+	ch   wire.ClassicChannels
+	opts Options
+	recv func(cluster.Topic, []byte)
+
+	mu       sync.Mutex
+	closed   bool
+	inflight sync.WaitGroup // deliveries in progress
+	once     sync.Once
+	closeErr error
+}
+
+var _ cluster.Transport = (*transport)(nil)
+
+func newTransport(sub *subscriber, rdb redis.UniversalClient, nsp, uid string, opts Options) *transport {
+	return &transport{sub: sub, rdb: rdb, nsp: nsp, uid: uid, ch: wire.NewClassicChannels(opts.Key, nsp), opts: opts}
+}
+
+// routes are the channels the namespace subscribes (besides the broadcast pattern): requests,
+// the shared response channel and this node's own, exactly once each.
+func (t *transport) routes() map[string]route {
+	return map[string]route{
+		t.ch.Request():         {tr: t, kind: cluster.TopicRequest},
+		t.ch.Response():        {tr: t, kind: cluster.TopicResponse},
+		t.ch.ResponseTo(t.uid): {tr: t, kind: cluster.TopicResponse, node: t.uid},
+	}
+}
+
+// deliver hands an inbound message to the namespace's adapter, unless the transport is closed.
+func (t *transport) deliver(topic cluster.Topic, b []byte) {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return
+	}
+	t.inflight.Add(1)
+	t.mu.Unlock()
+	defer t.inflight.Done()
+	t.recv(topic, b)
+}
+
+func (t *transport) channel(topic cluster.Topic) string {
+	switch topic.Kind {
+	case cluster.TopicRoom:
+		return t.ch.Room(topic.Room)
+	case cluster.TopicRequest:
+		return t.ch.Request()
+	case cluster.TopicResponse:
+		if t.opts.PublishOnSpecificResponseChannel && topic.Node != "" {
+			return t.ch.ResponseTo(topic.Node)
+		}
+		return t.ch.Response()
+	}
+	return t.ch.Broadcast()
+}
+
+// bound gives ctx the RequestsTimeout when it has no deadline, so that no command waits
+// forever on a Redis that went away.
+func (t *transport) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, t.opts.RequestsTimeout)
+}
+
+// Publish implements cluster.Transport.
+func (t *transport) Publish(ctx context.Context, topic cluster.Topic, b []byte) error {
+	ch := t.channel(topic)
+	ctx, cancel := t.bound(ctx)
+	defer cancel()
+	if err := t.rdb.Publish(ctx, ch, b).Err(); err != nil {
+		return fmt.Errorf("redisadapter: publish %s: %w", ch, err)
+	}
+	return nil
+}
+
+// ServerCount implements cluster.Transport: the subscribers of the request channel
+// (PUBSUB NUMSUB, summed over the nodes of a Redis Cluster).
+func (t *transport) ServerCount(ctx context.Context) (int, error) {
+	ctx, cancel := t.bound(ctx)
+	defer cancel()
+	n, err := numSub(ctx, t.rdb, t.ch.Request())
+	if err != nil {
+		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, err)
+	}
+	return n, nil
+}
+
+func numSub(ctx context.Context, rdb redis.UniversalClient, ch string) (int, error) {
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		// A classic subscription lives on one node of a Redis Cluster; count on each.
+		var (
+			mu    sync.Mutex
+			total int64
+		)
+		err := cc.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error {
+			m, err := c.PubSubNumSub(ctx, ch).Result()
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			total += m[ch]
+			mu.Unlock()
+			return nil
+		})
+		return int(total), err
+	}
+	m, err := rdb.PubSubNumSub(ctx, ch).Result()
+	if err != nil {
+		return 0, err
+	}
+	return int(m[ch]), nil
+}
+
+// Close implements cluster.Transport: deliveries stop (Close waits for one in progress) and
+// the namespace's channels are unsubscribed; the last namespace of the Factory closes the
+// subscription connection.
+func (t *transport) Close(ctx context.Context) error {
+	t.once.Do(func() {
+		t.mu.Lock()
+		t.closed = true
+		t.mu.Unlock()
+		t.inflight.Wait()
+		chans := make([]string, 0, 3)
+		for ch := range t.routes() {
+			chans = append(chans, ch)
+		}
+		t.closeErr = t.sub.remove(ctx, t, chans, t.ch.Pattern())
+	})
+	return t.closeErr
+}

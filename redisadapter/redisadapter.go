@@ -1,0 +1,53 @@
+package redisadapter
+
+import (
+	"context"
+	"errors"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/cluster"
+	"github.com/gosockio/gosockio/internal/wire"
+)
+
+// New returns the Factory of the Redis adapter over rdb: give it to one socketio.Server
+// (socketio.Options{Adapter: redisadapter.New(rdb, opts)}), and a Factory of its own to each
+// other server of the same process. rdb may be a *redis.Client (standalone, or Sentinel
+// through redis.NewFailoverClient), a *redis.ClusterClient or any UniversalClient of those;
+// it stays the caller's: the adapters never close it.
+//
+// The Factory opens one subscription connection, shared by all the namespaces of the server
+// and closed when the last of their adapters is closed (Server.Close closes them all).
+func New(rdb redis.UniversalClient, opts Options) adapter.Factory {
+	opts = opts.withDefaults()
+	if rdb == nil {
+		return failing(errors.New("redisadapter: nil Redis client"))
+	}
+	if _, ok := rdb.(*redis.Ring); ok {
+		return failing(errors.New("redisadapter: redis.Ring is not supported: its shards do not share pub/sub"))
+	}
+	sub := newSubscriber(rdb, opts.Logger)
+	return func(l *adapter.Local) (adapter.Adapter, error) {
+		nsp := l.Namespace().Name()
+		uid := wire.NewClassicID()
+		tr := newTransport(sub, rdb, nsp, uid, opts)
+		a := cluster.New(l, uid, tr, cluster.NewClassicCodec(), cluster.Options{
+			RequestTimeout: opts.RequestsTimeout,
+			RoomTopic:      func(string) bool { return true }, // classic: a single room has its own channel
+			Logger:         opts.Logger.With("node", uid),
+		})
+		tr.recv = a.Receive
+		ctx, cancel := context.WithTimeout(context.Background(), opts.RequestsTimeout)
+		defer cancel()
+		if err := sub.add(ctx, tr, tr.routes(), tr.ch.Pattern()); err != nil {
+			_ = a.Close(ctx)
+			return nil, err
+		}
+		return a, nil
+	}
+}
+
+func failing(err error) adapter.Factory {
+	return func(*adapter.Local) (adapter.Adapter, error) { return nil, err }
+}
