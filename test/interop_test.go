@@ -132,7 +132,14 @@ func newScenarioServer(t testing.TB) *scenarioServer {
 		}))
 		s.On("barrier", func(ev *socketio.Event) error { return ack(ev) })
 		s.On("my-rooms", func(ev *socketio.Event) error { return ack(ev, s.Rooms()) })
-		s.On("send-volatile", func(*socketio.Event) error { return s.Volatile().Emit("vol", "v") })
+		s.On("send-volatile", func(*socketio.Event) error {
+			// Volatile packets are dropped while the transport is busy: wait until it is idle.
+			deadline := time.Now().Add(3 * time.Second)
+			for !s.Conn().Writable() && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			return s.Volatile().Emit("vol", "v")
+		})
 		s.On("kick", socketio.Handle(func(ev *socketio.Event, close bool) error {
 			s.Disconnect(close)
 			return nil

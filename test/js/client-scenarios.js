@@ -213,6 +213,7 @@ const scenarios = {
   async reconnect() {
     const s = io(base, { forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
     await connected(s);
+    if (s.io.engine.transport.name !== "websocket") await once(s.io.engine, "upgrade");
     const first = s.id;
     console.log("ready-for-restart");
     const [reason] = await once(s, "disconnect", 10000);
