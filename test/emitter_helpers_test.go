@@ -2,19 +2,16 @@ package test
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gosockio/gosockio/internal/redistest"
 )
 
 // emitterRedis returns a client of the Redis at REDIS_URL, its URL, and a key prefix no other
@@ -22,34 +19,8 @@ import (
 // skip (and fail in CI).
 func emitterRedis(t testing.TB) (*redis.Client, string, string) {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		if inCI() {
-			t.Fatal("REDIS_URL is not set: this test needs a real Redis shared with Node processes")
-		}
-		t.Skip("skipping: set REDIS_URL (e.g. redis://127.0.0.1:6379) to run tests that share Redis with Node processes")
-	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("REDIS_URL: %v", err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { _ = rdb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("REDIS_URL=%s does not answer: %v", url, err)
-	}
-	return rdb, url, emitterKey(t)
-}
-
-var keyUnsafe = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
-
-// emitterKey is a key prefix made of the test name and random bytes.
-func emitterKey(t testing.TB) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return "gosockio-test-" + keyUnsafe.ReplaceAllString(t.Name(), "_") + "-" + hex.EncodeToString(b[:])
+	r := redistest.Real(t)
+	return r.Client(t), r.URL, redistest.Key(t)
 }
 
 // sawLine is one line of a script that reports what its clients and servers saw, one JSON
@@ -66,11 +37,11 @@ type sawLine struct {
 }
 
 // String is the form the tests compare: "a ev [args]", "b disconnect reason",
-// "server /nsp srv-event [args]", "adapter /nsp event {flags}".
+// "server /nsp srv-event [args]" ("server:A …" for Go node A), "adapter /nsp event {flags}".
 func (l sawLine) String() string {
 	switch {
-	case l.Who == "server":
-		return fmt.Sprintf("server %s %s %s", l.Nsp, l.Srv, compactJSON(l.Args))
+	case strings.HasPrefix(l.Who, "server"):
+		return fmt.Sprintf("%s %s %s %s", l.Who, l.Nsp, l.Srv, compactJSON(l.Args))
 	case l.Who == "adapter":
 		return fmt.Sprintf("adapter %s %s %s", l.Nsp, l.Ev, compactJSON(l.Flags))
 	case l.Disconnect != "":
@@ -79,18 +50,38 @@ func (l sawLine) String() string {
 	return fmt.Sprintf("%s %s %s", l.Who, l.Ev, compactJSON(l.Args))
 }
 
+// compactJSON writes a JSON value without spaces and with object keys sorted, so that lines
+// from Node (keys in insertion order) and from Go (generic maps) compare equal.
 func compactJSON(b json.RawMessage) string {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
 		return string(b)
 	}
-	return buf.String()
+	out, err := json.Marshal(v)
+	if err != nil {
+		return string(b)
+	}
+	return string(out)
 }
 
-// observer reads the report lines of a node script and checks them step by step.
+// canonLine is line with its JSON part (from the first '[' or '{') written as compactJSON
+// writes it.
+func canonLine(line string) string {
+	i := strings.IndexAny(line, "[{")
+	if i < 0 {
+		return line
+	}
+	return line[:i] + compactJSON(json.RawMessage(line[i:]))
+}
+
+// observer reads report lines (of a node script, or of Go clients) and checks them step by
+// step.
 type observer struct {
 	t         testing.TB
-	p         *nodeProc
+	lines     <-chan string
+	proc      *nodeProc       // when set, its end fails the test
 	connected map[string]bool // clients that still receive events
 	barriers  int
 	barrier   func(n int) error // publishes "barrier" n to every namespace the clients use
@@ -99,9 +90,13 @@ type observer struct {
 // next returns the next report line, failing the test at the deadline.
 func (o *observer) next(deadline <-chan time.Time, seen []string) sawLine {
 	o.t.Helper()
+	var done chan error
+	if o.proc != nil {
+		done = o.proc.done
+	}
 	for {
 		select {
-		case raw := <-o.p.lines:
+		case raw := <-o.lines:
 			if !strings.HasPrefix(raw, "{") {
 				continue
 			}
@@ -110,8 +105,8 @@ func (o *observer) next(deadline <-chan time.Time, seen []string) sawLine {
 				o.t.Fatalf("bad report line %q: %v", raw, err)
 			}
 			return l
-		case err := <-o.p.done:
-			o.p.done <- err
+		case err := <-done:
+			done <- err
 			o.t.Fatalf("node script ended (%v); lines so far: %q", err, seen)
 		case <-deadline:
 			o.t.Fatalf("timed out; lines so far: %q", seen)
@@ -125,12 +120,17 @@ func (o *observer) waitReady() map[string]string {
 	deadline := time.After(20 * time.Second)
 	for {
 		if l := o.next(deadline, nil); l.Who == "ready" {
-			o.connected = map[string]bool{}
-			for name := range l.IDs {
-				o.connected[name] = true
-			}
+			o.setClients(l.IDs)
 			return l.IDs
 		}
+	}
+}
+
+// setClients sets the clients expected to see each barrier.
+func (o *observer) setClients(ids map[string]string) {
+	o.connected = map[string]bool{}
+	for name := range ids {
+		o.connected[name] = true
 	}
 }
 
@@ -152,6 +152,10 @@ func (o *observer) step(name string, op func() error, want ...string) {
 	pending := map[string]bool{}
 	for c := range o.connected {
 		pending[c] = true
+	}
+	want = slices.Clone(want)
+	for i := range want {
+		want[i] = canonLine(want[i])
 	}
 	wanted := map[string]int{}
 	for _, w := range want {
@@ -181,9 +185,8 @@ func (o *observer) step(name string, op func() error, want ...string) {
 		got = append(got, s)
 	}
 	slices.Sort(got)
-	w := slices.Clone(want)
-	slices.Sort(w)
-	if !slices.Equal(got, w) {
-		o.t.Errorf("%s:\n got %q\nwant %q", name, got, w)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		o.t.Errorf("%s:\n got %q\nwant %q", name, got, want)
 	}
 }
