@@ -165,10 +165,16 @@ func (c *cluster) waitServerCount(t *testing.T) {
 	}
 }
 
-// barrier broadcasts a marker to every socket from node from and returns, for every socket,
-// the events it received before the marker, in order.
+// barrier makes sure every node has handled what node from published before, and returns, for
+// every socket, the events it received meanwhile, in order. Messages of one kind arrive in
+// order, but a backend may reorder requests and broadcasts (miniredis delivers channel and
+// pattern subscriptions separately), so the barrier is a request that every node answers
+// (AllRooms) followed by a broadcast marker that every socket receives.
 func (c *cluster) barrier(t *testing.T, from int) map[string][]delivery {
 	t.Helper()
+	if _, err := c.nodes[from].Adapter.AllRooms(ctxWait(t)); err != nil {
+		t.Fatalf("adaptertest: barrier request: %v", err)
+	}
 	name := fmt.Sprintf("barrier-%d", time.Now().UnixNano())
 	if err := c.nodes[from].Adapter.Broadcast(context.Background(), eventPacket(t, name), adapter.Target{}); err != nil {
 		t.Fatalf("adaptertest: barrier broadcast: %v", err)
