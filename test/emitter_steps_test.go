@@ -167,25 +167,34 @@ var emitterSteps = []emitterStep{
 		// Without close the connection stays: b2 (on b's connection) still gets the barrier.
 		name: "disconnect-sockets",
 		run: func(ctx context.Context, e *emitter.Emitter, _ map[string]string) error {
-			if err := e.In("r2").DisconnectSockets(ctx, false); err != nil {
-				return err
-			}
+			return e.In("r2").DisconnectSockets(ctx, false)
+		},
+		want: []string{`b disconnect io server disconnect`},
+	},
+	{
+		// A separate step: Node applies a remote disconnect before it reads the next message,
+		// the Go cluster core applies it on its work goroutine (adapter/cluster), so an emit
+		// published right after the request may still reach the socket there.
+		name: "after-disconnect",
+		run: func(ctx context.Context, e *emitter.Emitter, _ map[string]string) error {
 			return e.Emit(ctx, "after-disconnect")
 		},
-		want: []string{`b disconnect io server disconnect`,
-			`a after-disconnect []`, `c after-disconnect []`, `d after-disconnect []`},
+		want: []string{`a after-disconnect []`, `c after-disconnect []`, `d after-disconnect []`},
 	},
 	{
 		// With close the whole connection goes: d2 (/admin, not targeted) is disconnected too.
 		name: "disconnect-sockets-close",
 		run: func(ctx context.Context, e *emitter.Emitter, ids map[string]string) error {
-			if err := e.In(ids["d"]).DisconnectSockets(ctx, true); err != nil {
-				return err
-			}
+			return e.In(ids["d"]).DisconnectSockets(ctx, true)
+		},
+		want: []string{`d disconnect io server disconnect`, `d2 disconnect io server disconnect`},
+	},
+	{
+		name: "after-close",
+		run: func(ctx context.Context, e *emitter.Emitter, _ map[string]string) error {
 			return e.Emit(ctx, "after-close")
 		},
-		want: []string{`d disconnect io server disconnect`, `d2 disconnect io server disconnect`,
-			`a after-close []`, `c after-close []`},
+		want: []string{`a after-close []`, `c after-close []`},
 	},
 }
 
