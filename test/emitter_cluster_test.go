@@ -55,12 +55,17 @@ func startGoCluster(t *testing.T, r *redistest.Redis, key string) *goCluster {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A connection handler may run after the client got its CONNECT answer: it tells the
+		// client when the rooms are joined.
 		join := func(s *socketio.Socket) {
 			rooms, _ := s.Handshake().Auth["rooms"].([]any)
 			for _, r := range rooms {
 				if room, ok := r.(string); ok {
 					s.Join(room)
 				}
+			}
+			if err := s.Emit("joined"); err != nil {
+				t.Errorf("joined: %v", err)
 			}
 		}
 		srv.OnConnection(join)
@@ -77,6 +82,7 @@ func startGoCluster(t *testing.T, r *redistest.Redis, key string) *goCluster {
 		}
 		listen(srv.Namespace(), "srv-ev")
 		listen(srv.Namespace(), "srv-bin")
+		listen(srv.Namespace(), "barrier")
 		listen(srv.Of("/admin"), "srv-ev")
 		ts := httptest.NewServer(srv)
 		t.Cleanup(func() {
@@ -163,6 +169,19 @@ func startGoCluster(t *testing.T, r *redistest.Redis, key string) *goCluster {
 		}
 		gc.ids[cl.name] = id
 	}
+	joined := map[string]bool{}
+	for len(joined) < len(emitterClients) {
+		select {
+		case raw := <-gc.lines:
+			var l sawLine
+			if err := json.Unmarshal([]byte(raw), &l); err != nil || l.Ev != "joined" {
+				t.Fatalf("before the rooms were joined: %s", raw)
+			}
+			joined[l.Who] = true
+		case <-ctx.Done():
+			t.Fatalf("clients whose rooms are joined: %v of %d", joined, len(emitterClients))
+		}
+	}
 	return gc
 }
 
@@ -195,10 +214,10 @@ func TestEmitterToGoCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	e := emitter.New(r.Client(t), emitter.Options{Key: key})
-	o := &observer{t: t, lines: gc.lines, barrier: goBarrier(ctx, e)}
+	o := &observer{t: t, lines: gc.lines, servers: gc.servers, barrier: goBarrier(ctx, e)}
 	o.setClients(gc.ids)
 	for _, s := range emitterSteps {
-		o.step(s.name, func() error { return s.run(ctx, e, gc.ids) }, s.expand(gc.servers, false)...)
+		s.check(o, func() error { return s.run(ctx, e, gc.ids) }, gc.servers, false)
 	}
 }
 
@@ -232,10 +251,10 @@ func TestNodeEmitterToGoCluster(t *testing.T) {
 		}
 	}
 	e := emitter.New(rdb, emitter.Options{Key: key}) // only for the barriers
-	o := &observer{t: t, lines: gc.lines, barrier: goBarrier(ctx, e)}
+	o := &observer{t: t, lines: gc.lines, servers: gc.servers, barrier: goBarrier(ctx, e)}
 	o.setClients(gc.ids)
 	for _, s := range emitterSteps {
-		o.step(s.name, nodeStep(s.name), s.expand(gc.servers, false)...)
+		s.check(o, nodeStep(s.name), gc.servers, false)
 	}
 	if err := rdb.Publish(ctx, control, `{"step":"quit"}`).Err(); err != nil {
 		t.Fatal(err)

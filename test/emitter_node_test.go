@@ -19,10 +19,10 @@ func TestEmitterToNodeCluster(t *testing.T) {
 	p := startNode(t, ctx, "emitter-node-server.js", url, key)
 
 	e := emitter.New(rdb, emitter.Options{Key: key})
-	o := &observer{t: t, lines: p.lines, proc: p, barrier: goBarrier(ctx, e)}
+	o := &observer{t: t, lines: p.lines, proc: p, servers: []string{"server"}, barrier: goBarrier(ctx, e)}
 	ids := o.waitReady()
 	for _, s := range emitterSteps {
-		o.step(s.name, func() error { return s.run(ctx, e, ids) }, s.expand([]string{"server"}, true)...)
+		s.check(o, func() error { return s.run(ctx, e, ids) }, []string{"server"}, true)
 	}
 
 	if err := e.ServerSideEmit(ctx, "quit"); err != nil {
@@ -31,13 +31,15 @@ func TestEmitterToNodeCluster(t *testing.T) {
 	p.wait(t, 15*time.Second)
 }
 
-// goBarrier publishes the barrier event n to both namespaces of the scenario with the Go
-// emitter.
+// goBarrier publishes the barrier n (see observer.barrier) with the Go emitter.
 func goBarrier(ctx context.Context, e *emitter.Emitter) func(n int) error {
 	return func(n int) error {
 		if err := e.Emit(ctx, "barrier", n); err != nil {
 			return err
 		}
-		return e.Of("/admin").Emit(ctx, "barrier", n)
+		if err := e.Of("/admin").Emit(ctx, "barrier", n); err != nil {
+			return err
+		}
+		return e.ServerSideEmit(ctx, "barrier", n)
 	}
 }

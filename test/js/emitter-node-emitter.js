@@ -29,15 +29,13 @@ const steps = {
   "emit-volatile": (e) => e.to("r1").volatile.emit("vol", 1),
   "emit-compress": (e) => e.to("r3").compress(false).emit("nocomp"),
   "emit-namespace": (e) => e.of("admin").to("ops").emit("admin-ev", "hi"),
-  "sockets-join": (e) => {
-    e.in("r3").socketsJoin(["r4", "r5"]);
+  "sockets-join": (e) => e.in("r3").socketsJoin(["r4", "r5"]),
+  "after-join": (e) => {
     e.to("r4").emit("after-join", 4);
     e.to("r5").emit("after-join", 5);
   },
-  "sockets-leave": (e) => {
-    e.in("r1").except("r2").socketsLeave("r1");
-    e.to("r1").emit("after-leave");
-  },
+  "sockets-leave": (e) => e.in("r1").except("r2").socketsLeave("r1"),
+  "after-leave": (e) => e.to("r1").emit("after-leave"),
   "server-side-emit": (e) => {
     e.serverSideEmit("srv-ev", "from-emitter", { n: 1 });
     e.serverSideEmit("srv-bin", Buffer.from([5, 6]));

@@ -86,7 +86,7 @@ async function main() {
       sockets.push(socket);
     });
   }
-  for (const ev of ["srv-ev", "srv-bin"]) {
+  for (const ev of ["srv-ev", "srv-bin", "barrier"]) {
     io.on(ev, (...args) => out({ who: "server", nsp: "/", srv: ev, args: plain(args) }));
   }
   io.of("/admin").on("srv-ev", (...args) => out({ who: "server", nsp: "/admin", srv: "srv-ev", args: plain(args) }));
