@@ -2,9 +2,9 @@
 // Redis alone, for programs that hold no client connections: cron jobs, queue workers, the
 // HTTP handlers of other services. It speaks the wire format of Node's
 // @socket.io/redis-emitter 5.x, so its messages reach every server of the cluster that uses
-// the classic Redis adapter, whether the server is written in Go (package redisadapter with
-// its classic transport) or in Node (@socket.io/redis-adapter createAdapter), under the same
-// key prefix.
+// the classic Redis adapter under the same key prefix, whether the server is written in Go
+// (package redisadapter) or in Node (@socket.io/redis-adapter createAdapter). See README.md
+// for a tour and the gosockio emit command.
 //
 //	e := emitter.New(rdb, emitter.Options{})          // key prefix "socket.io", namespace "/"
 //	err := e.To("room1").Except("room2").Emit(ctx, "news", map[string]any{"id": 7})
