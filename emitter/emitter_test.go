@@ -64,6 +64,7 @@ func TestEmitTargetsAndChannels(t *testing.T) {
 		{"one room with except", e.To("r1").Except("r2"), key + "#/#r1#", []string{"r1"}, []string{"r2"}},
 		{"two rooms", e.To("r1").In("r2", "r1"), ns, []string{"r1", "r2"}, nil},
 		{"except only", e.Except("a", "b").Except("a"), ns, nil, []string{"a", "b"}},
+		{"many rooms", e.To(manyRooms(40)...).To(manyRooms(50)...).In("r3"), ns, manyRooms(50), nil},
 		{"socket id as room", e.To("eHFQ5kCHWIQoslduAAAC"), key + "#/#eHFQ5kCHWIQoslduAAAC#", []string{"eHFQ5kCHWIQoslduAAAC"}, nil},
 		{"namespace", e.Of("/chat").To("x"), key + "#/chat#x#", []string{"x"}, nil},
 	}
@@ -87,6 +88,15 @@ func TestEmitTargetsAndChannels(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyRooms is r0, r1, … r(n-1).
+func manyRooms(n int) []string {
+	rooms := make([]string, n)
+	for i := range rooms {
+		rooms[i] = fmt.Sprint("r", i)
+	}
+	return rooms
 }
 
 func TestOf(t *testing.T) {

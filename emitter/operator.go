@@ -142,8 +142,21 @@ func (o BroadcastOperator) request(ctx context.Context, req *wire.ClassicRequest
 func addDistinct(set, add []string) []string {
 	out := make([]string, len(set), len(set)+len(add))
 	copy(out, set)
+	if len(out)+len(add) <= 16 {
+		for _, r := range add {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	seen := make(map[string]struct{}, len(out)+len(add))
+	for _, r := range out {
+		seen[r] = struct{}{}
+	}
 	for _, r := range add {
-		if !slices.Contains(out, r) {
+		if _, ok := seen[r]; !ok {
+			seen[r] = struct{}{}
 			out = append(out, r)
 		}
 	}
