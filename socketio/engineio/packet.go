@@ -52,7 +52,15 @@ const recordSeparator = 0x1e
 // Data in standard base64. (On WebSocket a binary message is sent as its raw Data in a binary
 // frame instead.)
 func EncodePacket(p Packet) []byte {
-	return appendPacket(nil, p)
+	return appendPacket(make([]byte, 0, encodedLen(p)), p)
+}
+
+// encodedLen is the length of the text form of p.
+func encodedLen(p Packet) int {
+	if p.Type == PacketMessage && p.Binary {
+		return 1 + base64.StdEncoding.EncodedLen(len(p.Data))
+	}
+	return 1 + len(p.Data)
 }
 
 func appendPacket(dst []byte, p Packet) []byte {
@@ -112,11 +120,7 @@ func decodeBase64(s []byte) ([]byte, error) {
 func EncodePayload(packets []Packet) []byte {
 	n := 0
 	for _, p := range packets {
-		if p.Type == PacketMessage && p.Binary {
-			n += 2 + base64.StdEncoding.EncodedLen(len(p.Data))
-		} else {
-			n += 2 + len(p.Data)
-		}
+		n += 1 + encodedLen(p)
 	}
 	out := make([]byte, 0, n)
 	for i, p := range packets {
@@ -223,7 +227,7 @@ func (m *Message) pollingBytes() []byte {
 	m.textOnce.Do(func() {
 		switch {
 		case m.isBinary():
-			m.text = appendPacket(nil, Packet{Type: PacketMessage, Data: m.Data, Binary: true})
+			m.text = EncodePacket(Packet{Type: PacketMessage, Data: m.Data, Binary: true})
 		default:
 			t := m.ctrl
 			if t == 0 {
