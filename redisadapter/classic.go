@@ -85,6 +85,9 @@ func (t *transport) bound(ctx context.Context) (context.Context, context.CancelF
 // Publish implements cluster.Transport.
 func (t *transport) Publish(ctx context.Context, topic cluster.Topic, b []byte) error {
 	ch := t.channel(topic)
+	if t.sub.down.Load() {
+		return fmt.Errorf("redisadapter: publish %s: %w", ch, ErrUnavailable)
+	}
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
 	if err := t.rdb.Publish(ctx, ch, b).Err(); err != nil {
@@ -96,6 +99,9 @@ func (t *transport) Publish(ctx context.Context, topic cluster.Topic, b []byte) 
 // ServerCount implements cluster.Transport: the subscribers of the request channel
 // (PUBSUB NUMSUB, summed over the nodes of a Redis Cluster).
 func (t *transport) ServerCount(ctx context.Context) (int, error) {
+	if t.sub.down.Load() {
+		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, ErrUnavailable)
+	}
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
 	n, err := numSub(ctx, t.rdb, t.ch.Request())

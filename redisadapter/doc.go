@@ -33,7 +33,8 @@
 //
 // When Redis goes away, publishing returns an error: Emit and the other operations return it
 // to the caller (a node's answers to other nodes' requests are logged instead), and delivery
-// to the node's own sockets goes on. Operations that wait for other nodes fail at once when
+// to the node's own sockets goes on. Once the subscription connection has noticed the loss,
+// these errors wrap ErrUnavailable and come at once, without waiting for Redis. Operations that wait for other nodes fail at once when
 // the server count cannot be read, and those already waiting end with an error wrapping
 // adapter.ErrTimeout. The subscription connection is re-established by go-redis, which
 // resubscribes every channel; the adapter logs the loss (Warn) and the recovery (Info).

@@ -48,6 +48,10 @@ func New(rdb redis.UniversalClient, opts Options) adapter.Factory {
 	}
 }
 
+// ErrUnavailable is wrapped by the errors of operations attempted while the adapter's
+// subscription connection to Redis is lost: they fail at once rather than wait for Redis.
+var ErrUnavailable = errors.New("redisadapter: Redis unavailable")
+
 func failing(err error) adapter.Factory {
 	return func(*adapter.Local) (adapter.Adapter, error) { return nil, err }
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,6 +26,9 @@ const healthCheck = 15 * time.Second
 type subscriber struct {
 	rdb redis.UniversalClient
 	log *slog.Logger
+	// down is set while the subscription connection is lost: publishing then fails at once
+	// instead of waiting for go-redis to give up dialing.
+	down atomic.Bool
 
 	mu       sync.Mutex
 	ps       *redis.PubSub
@@ -64,6 +68,7 @@ func (s *subscriber) add(ctx context.Context, tr *transport, channels map[string
 		}
 	}
 	if s.ps == nil {
+		s.down.Store(false)
 		s.ps = s.rdb.Subscribe(context.Background()) // connects on first use
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
 		go s.run(s.ps, s.stop, s.done)
@@ -183,9 +188,10 @@ func (s *subscriber) run(ps *redis.PubSub, stop, done chan struct{}) {
 			}
 			if !lost {
 				lost = true
+				s.down.Store(true)
 				s.log.Warn("redisadapter: subscriber connection lost; reconnecting", "err", err)
 			}
-			backoff = min(max(2*backoff, 50*time.Millisecond), 2*time.Second)
+			backoff = min(max(2*backoff, 50*time.Millisecond), time.Second)
 			t := time.NewTimer(backoff)
 			select {
 			case <-stop:
@@ -198,6 +204,7 @@ func (s *subscriber) run(ps *redis.PubSub, stop, done chan struct{}) {
 		backoff = 0
 		if lost {
 			lost = false
+			s.down.Store(false)
 			s.log.Info("redisadapter: subscriber reconnected and resubscribed")
 		}
 		switch m := msg.(type) {
