@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
 	"github.com/gosockio/gosockio/internal/wire"
 )
@@ -24,6 +25,7 @@ type transport struct {
 
 	mu       sync.Mutex
 	closed   bool
+	confirms []chan struct{} // closed when Redis confirms each subscription (or the subscriber ends)
 	inflight sync.WaitGroup // deliveries in progress
 	once     sync.Once
 	closeErr error
@@ -80,6 +82,42 @@ func (t *transport) bound(ctx context.Context) (context.Context, context.CancelF
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, t.opts.RequestsTimeout)
+}
+
+func (t *transport) setConfirmations(waits []chan struct{}) {
+	t.mu.Lock()
+	t.confirms = waits
+	t.mu.Unlock()
+}
+
+// Ready waits until Redis has confirmed every subscription of the namespace (or ctx ends), then
+// reports whether messages from the other nodes arrive: nil; an error wrapping ErrUnavailable
+// while the subscription connection is lost; adapter.ErrClosed once the adapter is closed.
+// cluster.Adapter.Ready calls it.
+func (t *transport) Ready(ctx context.Context) error {
+	t.mu.Lock()
+	waits, closed := t.confirms, t.closed
+	t.mu.Unlock()
+	if closed {
+		return fmt.Errorf("redisadapter: namespace %s: %w", t.nsp, adapter.ErrClosed)
+	}
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return fmt.Errorf("redisadapter: subscriptions of %s not confirmed: %w", t.nsp, ctx.Err())
+		}
+	}
+	t.mu.Lock()
+	closed = t.closed
+	t.mu.Unlock()
+	switch {
+	case closed:
+		return fmt.Errorf("redisadapter: namespace %s: %w", t.nsp, adapter.ErrClosed)
+	case t.sub.down.Load():
+		return fmt.Errorf("redisadapter: subscriptions of %s: %w", t.nsp, ErrUnavailable)
+	}
+	return nil
 }
 
 // Publish implements cluster.Transport.

@@ -42,6 +42,16 @@
 // delivers at most once). A message that cannot be decoded, or that belongs to another
 // namespace, is logged and dropped.
 //
+// # Readiness
+//
+// A server whose Redis is unreachable at start still starts (its subscriptions are made when
+// Redis answers). For a readiness probe, the namespace's adapter (a *cluster.Adapter) has a
+// Ready method: it waits until Redis has confirmed the namespace's subscriptions or its
+// context ends, and then fails with ErrUnavailable while the subscription connection is lost:
+//
+//	r := srv.Namespace().Adapter().(interface{ Ready(context.Context) error })
+//	err := r.Ready(ctx) // nil: this node receives the other nodes' messages
+//
 // # Values between Go and Node
 //
 // Event arguments cross the cluster as MessagePack (broadcasts and acknowledgements) or JSON

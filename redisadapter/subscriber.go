@@ -84,6 +84,7 @@ func (s *subscriber) add(ctx context.Context, tr *transport, channels map[string
 	s.patterns[pattern] = tr
 	waits = append(waits, s.waitLocked("psubscribe "+pattern))
 	s.mu.Unlock()
+	tr.setConfirmations(waits)
 
 	err := errors.Join(ps.Subscribe(ctx, names...), ps.PSubscribe(ctx, pattern))
 	for _, w := range waits {

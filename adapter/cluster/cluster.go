@@ -233,6 +233,17 @@ func (a *Adapter) UID() string { return a.uid }
 // Local returns the namespace's room index.
 func (a *Adapter) Local() *adapter.Local { return a.local }
 
+// Ready reports whether the adapter receives the other nodes' messages, for readiness probes.
+// When the Transport has a method Ready(context.Context) error, Ready returns what it returns
+// (the Redis transport waits until Redis has confirmed its subscriptions, or ctx ends, then
+// fails while its connection is lost); otherwise it returns nil at once.
+func (a *Adapter) Ready(ctx context.Context) error {
+	if r, ok := a.tr.(interface{ Ready(context.Context) error }); ok {
+		return r.Ready(ctx)
+	}
+	return nil
+}
+
 func (a *Adapter) runWork() {
 	defer a.workers.Done()
 	for {
