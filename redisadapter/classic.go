@@ -26,7 +26,7 @@ type transport struct {
 	mu       sync.Mutex
 	closed   bool
 	confirms []chan struct{} // closed when Redis confirms each subscription (or the subscriber ends)
-	inflight sync.WaitGroup // deliveries in progress
+	inflight sync.WaitGroup  // deliveries in progress
 	once     sync.Once
 	closeErr error
 }
