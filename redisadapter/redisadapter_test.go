@@ -3,6 +3,8 @@ package redisadapter_test
 import (
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/adaptertest"
 	"github.com/gosockio/gosockio/internal/leakcheck"
@@ -34,4 +36,16 @@ func TestSuite(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestSuiteRedisCluster runs the behaviour suite over a Redis Cluster of three masters started
+// by the test (classic pub/sub spans the cluster; the server count is summed over its nodes).
+func TestSuiteRedisCluster(t *testing.T) {
+	addrs := redistest.StartCluster(t, 3)
+	adaptertest.Run(t, func(t testing.TB) []adapter.Factory {
+		rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+		t.Cleanup(func() { _ = rdb.Close() })
+		opts := redisadapter.Options{Key: redistest.Key(t)}
+		return []adapter.Factory{redisadapter.New(rdb, opts), redisadapter.New(rdb, opts), redisadapter.New(rdb, opts)}
+	})
 }

@@ -106,15 +106,17 @@ func Key(t testing.TB) string {
 // Server is a redis-server process of one test, on a loopback port of its own.
 type Server struct {
 	// Addr is 127.0.0.1:port; it stays the same across Stop and Start.
-	Addr string
-	bin  string
-	cmd  *exec.Cmd
-	done chan struct{}
+	Addr  string
+	bin   string
+	extra []string
+	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
-// StartServer starts redis-server (without persistence) on a free loopback port. Without the
-// binary the test is skipped (failed in CI). The process is killed when the test ends.
-func StartServer(t testing.TB) *Server {
+// StartServer starts redis-server (without persistence) on a free loopback port, with extra
+// arguments. Without the binary the test is skipped (failed in CI). The process is killed when
+// the test ends.
+func StartServer(t testing.TB, extra ...string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -126,10 +128,53 @@ func StartServer(t testing.TB) *Server {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &Server{Addr: addr, bin: bin}
+	s := &Server{Addr: addr, bin: bin, extra: extra}
 	s.Start(t)
 	t.Cleanup(func() { s.Stop(t) })
 	return s
+}
+
+// StartCluster starts a Redis Cluster of n masters (no replicas) on loopback, its slots
+// spread evenly, and waits until every node reports the cluster ok. It returns the nodes'
+// addresses.
+func StartCluster(t testing.TB, n int) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var addrs []string
+	var clients []*redis.Client
+	for i := range n {
+		s := StartServer(t, "--cluster-enabled", "yes", "--dir", dir, "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", i),
+			"--cluster-node-timeout", "2000")
+		addrs = append(addrs, s.Addr)
+		clients = append(clients, s.Client(t, nil))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i, c := range clients {
+		lo, hi := i*16384/n, (i+1)*16384/n-1
+		if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err(); err != nil {
+			t.Fatalf("cluster addslotsrange on %s: %v", addrs[i], err)
+		}
+		if i > 0 {
+			host, port, _ := net.SplitHostPort(addrs[i])
+			if err := clients[0].Do(ctx, "CLUSTER", "MEET", host, port).Err(); err != nil {
+				t.Fatalf("cluster meet %s: %v", addrs[i], err)
+			}
+		}
+	}
+	for i, c := range clients {
+		for {
+			info, err := c.ClusterInfo(ctx).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n)) {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("cluster node %s not ready: %v\n%s", addrs[i], err, info)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return addrs
 }
 
 // Start (re)starts the process on s.Addr and waits until it answers.
@@ -138,7 +183,8 @@ func (s *Server) Start(t testing.TB) {
 	_, port, _ := net.SplitHostPort(s.Addr)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		cmd := exec.Command(s.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+		args := append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, s.extra...)
+		cmd := exec.Command(s.bin, args...)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
