@@ -176,9 +176,13 @@ func (c *client) connect(p *adapter.Packet) {
 		return
 	default:
 	}
-	select { // forget an earlier flush: settleConnect waits for the CONNECT's own
-	case <-c.drained:
-	default:
+	ws := c.conn.Transport() == "websocket"
+	if ws {
+		select { // forget an earlier flush: the hold below waits for the CONNECT's own
+		case <-c.drained:
+		default:
+		}
+		s.holding.Store(true)
 	}
 	c.mu.Lock()
 	c.sockets[n.name] = s
@@ -191,26 +195,29 @@ func (c *client) connect(p *adapter.Packet) {
 	data, _ := json.Marshal(struct {
 		SID string `json:"sid"`
 	}{s.id})
-	s.send(&adapter.Packet{Type: adapter.Connect, Nsp: n.name, Data: data}, false, false)
-	c.settleConnect()
-	if !s.connected.Load() { // closed meanwhile: nothing left to handle
-		return
+	if msgs, err := encodePacket(&adapter.Packet{Type: adapter.Connect, Nsp: n.name, Data: data}, false); err == nil {
+		_ = c.conn.Send(msgs...)
+	}
+	if ws {
+		c.srv.workers.Add(1)
+		go func() {
+			defer c.srv.workers.Done()
+			c.settle()
+			s.releaseHeld()
+		}()
 	}
 	for _, h := range n.connectionHandlers() {
 		c.srv.safeCall(func() error { h(s); return nil }, "nsp", n.name, "sid", s.id)
 	}
 }
 
-// settleConnect lets the CONNECT answer reach a WebSocket client on its own before the
-// connection handlers run. Node's server never writes the packets emitted by those handlers in
-// the same flush as the CONNECT (they wait for the transport's drain), and clients that register
-// their next listener only after seeing the CONNECT (the official protocol test suite does) rely
-// on that. The wait is for the CONNECT's write plus a short pause, and only delays the first
-// handler of a namespace connection; long-polling needs none (one GET returns everything).
-func (c *client) settleConnect() {
-	if c.conn.Transport() != "websocket" {
-		return
-	}
+// settle waits until the CONNECT answer has been written to a WebSocket client, plus a short
+// pause. The packets a new socket is sent meanwhile (by its connection handlers, or
+// broadcasts) are held until then: Node's server never writes them in the same flush as the
+// CONNECT (they wait for the transport's drain), and clients that register their next listener
+// only after seeing the CONNECT (the official protocol test suite does) rely on that. Handlers
+// themselves run at once. Long-polling needs no hold: one GET returns everything in order.
+func (c *client) settle() {
 	select {
 	case <-c.drained:
 	case <-c.conn.Closed():
@@ -220,7 +227,7 @@ func (c *client) settleConnect() {
 	time.Sleep(connectSettle)
 }
 
-// connectSettle is the pause of settleConnect after the CONNECT was written.
+// connectSettle is the pause of settle after the CONNECT was written.
 const connectSettle = time.Millisecond
 
 // connectError refuses a CONNECT with err's message (and data, for a *ConnectError).
@@ -245,8 +252,17 @@ func (c *client) connectError(nsp string, err error) {
 
 // disconnectAll disconnects every socket of the client, then closes the connection.
 func (c *client) disconnectAll() {
-	for _, s := range c.allSockets() {
+	socks := c.allSockets()
+	for _, s := range socks {
 		s.Disconnect(false)
+	}
+	c.closeConn(socks)
+}
+
+// closeConn closes the connection gracefully, after the packets its sockets still hold.
+func (c *client) closeConn(socks []*Socket) {
+	for _, s := range socks {
+		s.releaseHeld()
 	}
 	c.conn.Close()
 }

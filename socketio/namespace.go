@@ -260,6 +260,9 @@ func (h nsHooks) Deliver(p *adapter.Packet, ids []string, f adapter.Flags, onAck
 	sent := 0
 	var outgoing *outgoingEvent
 	for _, s := range targets {
+		if !s.connected.Load() {
+			continue
+		}
 		if onAck != nil {
 			s.addAck(p.ID, onAck, expires)
 		}
@@ -280,7 +283,7 @@ func (h nsHooks) Deliver(p *adapter.Packet, ids []string, f adapter.Flags, onAck
 
 func (h nsHooks) DisconnectSocket(id string, close bool) {
 	if s, ok := h.n.Socket(id); ok {
-		s.Disconnect(close)
+		s.disconnectSoon(close)
 	}
 }
 

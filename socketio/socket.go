@@ -33,6 +33,10 @@ type Socket struct {
 	connected   atomic.Bool
 	closing     atomic.Bool
 	hasOutgoing atomic.Bool
+	holding     atomic.Bool // packets are held until the CONNECT has reached the client
+
+	holdMu sync.Mutex
+	held   []*engineio.Message
 
 	mu            sync.RWMutex
 	data          any
@@ -256,6 +260,34 @@ func (s *Socket) Disconnect(close bool) {
 	s.onClose(ReasonServerNamespaceDisconnect)
 }
 
+// disconnectSoon is Disconnect for operations that come through the adapter (possibly from
+// another node, on the adapter's receive goroutine): the client is told and the socket stops
+// receiving at once, and its disconnect listeners run later on the client's dispatcher, so that
+// they may wait on the cluster themselves.
+func (s *Socket) disconnectSoon(close bool) {
+	socks := []*Socket{s}
+	if close {
+		socks = s.client.allSockets()
+	}
+	var detached []*Socket
+	for _, x := range socks {
+		if x.connected.CompareAndSwap(true, false) {
+			x.send(&adapter.Packet{Type: adapter.Disconnect, Nsp: x.nsp.name}, false, false)
+			detached = append(detached, x)
+		}
+	}
+	if close {
+		s.client.closeConn(socks)
+	}
+	if len(detached) > 0 {
+		s.client.exec.push(func() {
+			for _, x := range detached {
+				x.onClose(ReasonServerNamespaceDisconnect)
+			}
+		}, true)
+	}
+}
+
 // SocketEmitter emits to one socket with flags (see Socket.Volatile, Compress, Timeout).
 type SocketEmitter struct {
 	s          *Socket
@@ -342,10 +374,30 @@ func (s *Socket) send(p *adapter.Packet, volatile, noCompress bool) {
 
 // write queues encoded messages; it reports whether they were queued.
 func (s *Socket) write(msgs []*engineio.Message, volatile bool) bool {
+	if s.holding.Load() {
+		s.holdMu.Lock()
+		if s.holding.Load() { // volatile ones too: the hold lasts about a millisecond
+			s.held = append(s.held, msgs...)
+			s.holdMu.Unlock()
+			return true
+		}
+		s.holdMu.Unlock()
+	}
 	if volatile {
 		return s.client.conn.SendVolatile(msgs...)
 	}
 	return s.client.conn.Send(msgs...) == nil
+}
+
+// releaseHeld sends the packets held while the CONNECT was on its way, and stops holding.
+func (s *Socket) releaseHeld() {
+	s.holdMu.Lock()
+	defer s.holdMu.Unlock()
+	if len(s.held) > 0 {
+		_ = s.client.conn.Send(s.held...)
+	}
+	s.held = nil
+	s.holding.Store(false)
 }
 
 func (s *Socket) notifyOutgoing(o *outgoingEvent) {

@@ -50,10 +50,11 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 	}
 	pw := &pollWait{wake: make(chan struct{}, 1)}
 	c.poll = pw
-	// A GET arriving during an upgrade is held (up to upgradeCheck, as Node's check interval
-	// does) rather than answered at once; if the upgrade completes meanwhile it is answered as
-	// a request arriving after the upgrade would be.
-	arrivedUpgrading := c.upgrading
+	// A GET arriving once a probe WebSocket is open is held (from the probe ping on, up to
+	// upgradeCheck, as Node's check interval does) rather than answered at once; if the upgrade
+	// completes meanwhile it is answered as a request arriving after the upgrade would be. (In
+	// Node the probe's frames, already received, would have been handled first.)
+	arrivedUpgrading := c.upgrading || c.probe != nil
 	var hold <-chan time.Time
 	holdExpired, upgradedWhileHeld := false, false
 	var batch []*Message

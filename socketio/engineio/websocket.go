@@ -50,7 +50,7 @@ func (t *wsTransport) kill() bool {
 		t.upgradeTimer.Stop()
 	}
 	t.signal()
-	return t.busy
+	return t.busy // (a busy transport has its ws: the writer runs only once it is set)
 }
 
 // serveWebSocketHandshake opens a WebSocket-only session.
@@ -73,24 +73,37 @@ func (s *Server) serveWebSocketHandshake(id string, w http.ResponseWriter, r *ht
 	s.readLoop(c, t)
 }
 
-// serveUpgrade starts probing a WebSocket opened to upgrade polling session c.
+// serveUpgrade starts probing a WebSocket opened to upgrade polling session c. The probe is
+// registered before the 101 response is written, so that any request the client sends after
+// seeing the WebSocket open finds it.
 func (s *Server) serveUpgrade(c *Conn, w http.ResponseWriter, r *http.Request) {
+	t := newWSTransport(c, nil)
+	c.mu.Lock()
+	ok := c.state != stateClosed && !c.isWS && c.probe == nil
+	if ok {
+		c.probe = t
+	}
+	c.mu.Unlock()
+
 	h := w.Header()
 	s.sessionHeaders(h, r, c.id, false, false)
 	ws, err := s.upgrader.Upgrade(w, r, h)
 	if err != nil {
 		s.log.LogAttrs(bg, levelDebug, "engineio: websocket upgrade failed", errAttr(err))
+		if ok {
+			c.cancelProbe(t)
+		}
 		return
 	}
 	s.configure(ws)
-	t := newWSTransport(c, ws)
-	c.mu.Lock()
-	ok := c.state != stateClosed && !c.isWS && c.probe == nil
 	if ok {
-		c.probe = t
-		t.upgradeTimer = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.cancelProbe(t) })
+		c.mu.Lock()
+		t.ws = ws
+		if ok = !t.dead; ok {
+			t.upgradeTimer = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.cancelProbe(t) })
+		}
+		c.mu.Unlock()
 	}
-	c.mu.Unlock()
 	if !ok {
 		// Already upgraded, or upgrading, or closed: Node accepts the WebSocket and closes it.
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(closeGrace))
