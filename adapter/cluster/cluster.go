@@ -592,8 +592,9 @@ func (a *Adapter) onRequest(m *Message) {
 		case SocketsLeave:
 			a.local.DelSockets(m.Target, m.Rooms)
 		default:
-			t, c := m.Target, m.Close
-			a.later(func() { a.local.DisconnectSockets(t, c) })
+			// Applied before the next message, as Node does: the namespace detaches the sockets
+			// at once and runs their disconnect listeners on their own dispatchers.
+			a.local.DisconnectSockets(m.Target, m.Close)
 		}
 		if owner {
 			a.respond(m.UID, &Message{Type: SocketOpResponse, RequestID: m.RequestID})
