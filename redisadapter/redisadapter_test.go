@@ -49,3 +49,16 @@ func TestSuiteRedisCluster(t *testing.T) {
 		return []adapter.Factory{redisadapter.New(rdb, opts), redisadapter.New(rdb, opts), redisadapter.New(rdb, opts)}
 	})
 }
+
+// TestSuiteSentinel runs the behaviour suite through a Sentinel-managed client
+// (redis.NewFailoverClient) against a master and a Sentinel started by the test.
+func TestSuiteSentinel(t *testing.T) {
+	master := redistest.StartServer(t)
+	sentinel := redistest.StartSentinel(t, master.Addr)
+	adaptertest.Run(t, func(t testing.TB) []adapter.Factory {
+		rdb := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "mymaster", SentinelAddrs: []string{sentinel}})
+		t.Cleanup(func() { _ = rdb.Close() })
+		opts := redisadapter.Options{Key: redistest.Key(t)}
+		return []adapter.Factory{redisadapter.New(rdb, opts), redisadapter.New(rdb, opts), redisadapter.New(rdb, opts)}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -108,6 +109,8 @@ type Server struct {
 	// Addr is 127.0.0.1:port; it stays the same across Stop and Start.
 	Addr  string
 	bin   string
+	argv  []string // the whole command line, when not the default one
+	ready string   // the log line that tells the server is ready
 	extra []string
 	cmd   *exec.Cmd
 	done  chan struct{}
@@ -128,10 +131,38 @@ func StartServer(t testing.TB, extra ...string) *Server {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &Server{Addr: addr, bin: bin, extra: extra}
+	s := &Server{Addr: addr, bin: bin, extra: extra, ready: "Ready to accept connections"}
 	s.Start(t)
 	t.Cleanup(func() { s.Stop(t) })
 	return s
+}
+
+// StartSentinel starts a Redis Sentinel (redis-server --sentinel) on a free loopback port,
+// monitoring the master at masterAddr under the name "mymaster" with a quorum of 1, and
+// returns its address.
+func StartSentinel(t testing.TB, masterAddr string) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		Skip(t, "redis-server is not installed")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	host, mport, _ := net.SplitHostPort(masterAddr)
+	conf := filepath.Join(t.TempDir(), "sentinel.conf")
+	text := fmt.Sprintf("port %s\nbind 127.0.0.1\nsentinel monitor mymaster %s %s 1\n", port, host, mport)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Addr: addr, bin: bin, argv: []string{conf, "--sentinel"}, ready: "+monitor master"}
+	s.Start(t)
+	t.Cleanup(func() { s.Stop(t) })
+	return addr
 }
 
 // StartCluster starts a Redis Cluster of n masters (no replicas) on loopback, its slots
@@ -184,6 +215,9 @@ func (s *Server) Start(t testing.TB) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		args := append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, s.extra...)
+		if s.argv != nil {
+			args = s.argv
+		}
 		cmd := exec.Command(s.bin, args...)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -198,7 +232,7 @@ func (s *Server) Start(t testing.TB) {
 			sc := bufio.NewScanner(out)
 			ok := false
 			for sc.Scan() {
-				if !ok && strings.Contains(sc.Text(), "Ready to accept connections") {
+				if !ok && strings.Contains(sc.Text(), s.ready) {
 					ok = true
 					ready <- true
 				}
