@@ -191,6 +191,7 @@ func TestMalformedMessages(t *testing.T) {
 			}
 			c.expectEvent(t, "ok") // nothing before it, and the node still works
 			logs.waitFor(t, "dropped malformed message")
+			logs.waitFor(t, "dropped message of another namespace")
 			if n := strings.Count(logs.String(), "dropped malformed message"); n < 10 {
 				t.Errorf("%d malformed messages logged, want 10:\n%s", n, logs.String())
 			}

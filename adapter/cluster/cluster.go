@@ -515,6 +515,7 @@ func (a *Adapter) Receive(t Topic, b []byte) {
 		return
 	}
 	if m.Nsp != "" && m.Nsp != a.nsp {
+		a.log.Warn("cluster: dropped message of another namespace", "nsp", a.nsp, "to", m.Nsp, "type", int(m.Type))
 		return
 	}
 	if m.Type.IsResponse() {
