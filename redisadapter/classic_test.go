@@ -355,3 +355,59 @@ func TestRedisDown(t *testing.T) {
 		t.Errorf("FetchSockets after recovery: %d sockets, %v", len(socks), err)
 	}
 }
+
+// TestLegacyRequests: the per-socket requests of older Node adapters are applied and answered
+// by the node that has the socket, as Node's adapter still does (vectors
+// classic-legacy-req-*); the legacy allSockets request gets the ids.
+func TestLegacyRequests(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			r := b.get(t)
+			rdb := r.Client(t)
+			key := redistest.Key(t)
+			n := startNode(t, rdb, redisadapter.Options{Key: key})
+			other := startNode(t, rdb, redisadapter.Options{Key: key}) // has no such socket: must not answer
+			waitCount(t, 2, n, other)
+			c := connect(t, n)
+			n.srv.Sockets()[0].Join("room1")
+			cp := startCapture(t, rdb, key+"-response#")
+			req := key + "-request#/#"
+
+			join := `{"uid":"legacy","requestId":"LEG001","type":2,"sid":"` + c.id + `","room":"legacy-room"}`
+			if err := rdb.Publish(ctx5(t), req, join).Err(); err != nil {
+				t.Fatal(err)
+			}
+			m := cp.next(func(string) bool { return true })
+			if m.Channel != key+"-response#/#" || m.Payload != `{"requestId":"LEG001"}` {
+				t.Errorf("legacy join answered %q on %s", m.Payload, m.Channel)
+			}
+			if rooms := n.srv.Sockets()[0].Rooms(); !contains(rooms, "legacy-room") {
+				t.Errorf("rooms after a legacy join: %v", rooms)
+			}
+
+			sockets := `{"uid":"legacy","requestId":"LEG002","type":0,"rooms":["room1"]}`
+			if err := rdb.Publish(ctx5(t), req, sockets).Err(); err != nil {
+				t.Fatal(err)
+			}
+			var answers []string
+			for range 2 { // both nodes answer, the one without sockets with an empty list
+				answers = append(answers, cp.next(func(string) bool { return true }).Payload)
+			}
+			want := `{"requestId":"LEG002","sockets":["` + c.id + `"]}`
+			if !contains(answers, want) || !contains(answers, `{"requestId":"LEG002","sockets":[]}`) {
+				t.Errorf("legacy allSockets answers %q, want %q and an empty one", answers, want)
+			}
+
+			leave := `{"uid":"legacy","requestId":"LEG003","type":3,"sid":"` + c.id + `","room":"legacy-room"}`
+			if err := rdb.Publish(ctx5(t), req, leave).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if m := cp.next(func(string) bool { return true }); m.Payload != `{"requestId":"LEG003"}` {
+				t.Errorf("legacy leave answered %q", m.Payload)
+			}
+			if rooms := n.srv.Sockets()[0].Rooms(); contains(rooms, "legacy-room") {
+				t.Errorf("rooms after a legacy leave: %v", rooms)
+			}
+		})
+	}
+}
