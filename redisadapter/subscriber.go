@@ -182,8 +182,7 @@ func (s *subscriber) run(ps *redis.PubSub, stop, done chan struct{}) {
 		default:
 		}
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if idle(err) {
 				_ = ps.Ping(ctx) // a write error makes go-redis reconnect
 				continue
 			}
@@ -215,6 +214,13 @@ func (s *subscriber) run(ps *redis.PubSub, stop, done chan struct{}) {
 			s.confirmed(m.Kind + " " + m.Channel)
 		}
 	}
+}
+
+// idle reports whether err is the read timeout of a quiet connection (not a failure to dial,
+// which may time out too).
+func idle(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "read" && op.Timeout()
 }
 
 func (s *subscriber) confirmed(key string) {
