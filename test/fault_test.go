@@ -115,7 +115,6 @@ func TestClusterRedisRestart(t *testing.T) {
 	key := redistest.Key(t)
 
 	var srvs []*socketio.Server
-	var clients []*testclient.Client
 	var tks []*ticks
 	for i := range 3 {
 		srv, err := socketio.NewServer(socketio.Options{
@@ -145,7 +144,6 @@ func TestClusterRedisRestart(t *testing.T) {
 		cancel()
 		t.Cleanup(c.Close)
 		srvs = append(srvs, srv)
-		clients = append(clients, c)
 		tks = append(tks, readTicks(c))
 	}
 	count := func(srv *socketio.Server) int {
