@@ -1,28 +1,27 @@
-// Command gosockio runs a Socket.IO v4 server.
+// Command gosockio runs a Socket.IO v4 server, alone or as a node of a cluster over Redis, and
+// sends events to a cluster from the shell.
 //
-//	gosockio serve [flags]    run a server (a single node with the in-memory adapter)
+//	gosockio serve [flags]                       run a server (gosockio serve -h)
 //	gosockio emit [flags] event [json-arg ...]   send an event to a cluster through Redis
 //
-// The server relays "chat message" events to every client, so any Socket.IO client (for
-// example the classic chat tutorial's page) can talk to it at once.
+// serve takes its configuration from flags or GOSOCKIO_* environment variables: listen
+// address, Socket.IO path, Redis (none: a single node on the in-memory adapter; "embedded": an
+// in-process Redis for demos that other local nodes can join; a redis:// or rediss:// URL),
+// channel key, CORS origins, ping interval and timeout, maximum payload, log level and format
+// (log/slog text or JSON), node name. It serves a multi-room chat demo at / (user names are
+// unique across the cluster, the user list is gathered from every node with FetchSockets),
+// /healthz (the process is up) and /readyz (the adapter receives the other nodes' messages; 503
+// before that and while shutting down). SIGINT or SIGTERM shuts it down gracefully: sockets are
+// disconnected with "server shutting down" and their clients reconnect to another node.
+//
+// The server also relays string "chat message" events to every client, so the classic Socket.IO
+// chat tutorial's page talks to it as it is.
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
-	"time"
-
-	"github.com/gosockio/gosockio/socketio"
-	"github.com/gosockio/gosockio/socketio/engineio"
 )
 
 func main() {
@@ -43,61 +42,14 @@ func run(args []string) error {
 	}
 	switch args[0] {
 	case "serve":
-		return serve(args[1:])
+		ctx, stop := signalContext()
+		defer stop()
+		return serveCommand(ctx, args[1:], os.Stderr, nil)
 	case "emit":
 		return emitCommand(args[1:], os.Stderr)
 	default:
 		return fmt.Errorf("unknown subcommand %q (want serve or emit)", args[0])
 	}
-}
-
-func serve(args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", envOr("GOSOCKIO_ADDR", "127.0.0.1:3000"), "listen address (env GOSOCKIO_ADDR)")
-	path := fs.String("path", envOr("GOSOCKIO_PATH", "/socket.io/"), "Socket.IO endpoint path (env GOSOCKIO_PATH)")
-	origins := fs.String("cors-origins", os.Getenv("GOSOCKIO_CORS_ORIGINS"), "comma-separated allowed CORS origins, or * (env GOSOCKIO_CORS_ORIGINS)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	opts := socketio.Options{Logger: log}
-	opts.Engine.Path = *path
-	if *origins != "" {
-		opts.Engine.CORS = &engineio.CORSOptions{Origins: strings.Split(*origins, ",")}
-	}
-	srv, err := socketio.NewServer(opts)
-	if err != nil {
-		return err
-	}
-	srv.OnConnection(func(s *socketio.Socket) {
-		s.On("chat message", socketio.Handle(func(ev *socketio.Event, msg string) error {
-			return srv.Emit("chat message", msg)
-		}))
-	})
-
-	mux := http.NewServeMux()
-	mux.Handle(*path, srv)
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("gosockio listening", "addr", ln.Addr().String(), "path", *path, "adapter", "memory")
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return errors.Join(srv.Close(shutdownCtx), hs.Shutdown(shutdownCtx))
 }
 
 func envOr(key, def string) string {
