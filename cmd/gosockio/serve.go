@@ -71,7 +71,9 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by main, in one line
 	var envErr error
-	env := func(name string) string { return getenv("GOSOCKIO_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))) }
+	env := func(name string) string {
+		return getenv("GOSOCKIO_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
+	}
 	str := func(p *string, name, def, usage string) {
 		if v := env(name); v != "" {
 			def = v
