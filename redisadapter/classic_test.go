@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -409,5 +410,62 @@ func TestLegacyRequests(t *testing.T) {
 				t.Errorf("rooms after a legacy leave: %v", rooms)
 			}
 		})
+	}
+}
+
+// TestSocketDataValues: socket data of Go types, read on another node, is what the package
+// documentation says a Node node sees (classic answers are JSON).
+func TestSocketDataValues(t *testing.T) {
+	r := redistest.Mini(t)
+	rdb := r.Client(t)
+	key := redistest.Key(t)
+	a := startNode(t, rdb, redisadapter.Options{Key: key})
+	b := startNode(t, rdb, redisadapter.Options{Key: key})
+	waitCount(t, 2, a, b)
+	connect(t, a)
+	type profile struct {
+		Name   string         `json:"name"`
+		Age    int            `json:"age"`
+		Hidden string         `json:"-"`
+		Avatar []byte         `json:"avatar"`
+		Seen   time.Time      `json:"seen"`
+		Score  float64        `json:"score"`
+		Tags   []string       `json:"tags"`
+		Extra  map[string]any `json:"extra"`
+	}
+	a.srv.Sockets()[0].SetData(profile{Name: "ann", Age: 7, Hidden: "x", Avatar: []byte{1, 2},
+		Seen: time.Date(2026, 11, 22, 16, 8, 31, 5e6, time.UTC), Score: 2.5, Tags: []string{"a"},
+		Extra: map[string]any{"big": int64(1) << 60, "nil": nil}})
+	socks, err := b.srv.FetchSockets(ctx5(t))
+	if err != nil || len(socks) != 1 {
+		t.Fatalf("fetch: %d sockets, %v", len(socks), err)
+	}
+	got, ok := socks[0].Data().(map[string]any)
+	if !ok {
+		t.Fatalf("data %T, want map[string]any", socks[0].Data())
+	}
+	want := map[string]any{
+		"name": "ann", "age": int64(7),
+		"avatar": map[string]any{"type": "Buffer", "data": []any{int64(1), int64(2)}},
+		"seen":   "2026-11-22T16:08:31.005Z", "score": 2.5, "tags": []any{"a"},
+		"extra": map[string]any{"big": int64(1) << 60, "nil": nil},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("data\n got %v\nwant %v", got, want)
+	}
+	// DecodeData gets the JSON-able fields back; a []byte field does not survive (it is a
+	// Buffer object now, as the package documentation says).
+	var back struct {
+		Name  string    `json:"name"`
+		Age   int       `json:"age"`
+		Seen  time.Time `json:"seen"`
+		Score float64   `json:"score"`
+	}
+	if err := socks[0].DecodeData(&back); err != nil || back.Name != "ann" || back.Age != 7 || back.Score != 2.5 ||
+		!back.Seen.Equal(time.Date(2026, 11, 22, 16, 8, 31, 5e6, time.UTC)) {
+		t.Errorf("DecodeData: %+v, %v", back, err)
+	}
+	if socks[0].Local() {
+		t.Error("a socket of another node reports Local")
 	}
 }

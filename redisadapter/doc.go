@@ -78,5 +78,7 @@
 // {"type":"Buffer","data":[…]} (JSON has no binary; Node's own nodes see the same), a Date as
 // its ISO string. In broadcasts and acknowledgements a Buffer stays binary ([]byte) and a
 // Date becomes its ISO string for the clients. RemoteSocket.DecodeData decodes data into a
-// value of your type either way.
+// value of your type through JSON, so a time.Time field comes back, but a []byte field of
+// socket data does not (it is the Buffer object by then): keep binary out of socket data, or
+// give it a type that decodes {"type":"Buffer","data":[…]}.
 package redisadapter
