@@ -6,8 +6,9 @@
 //
 // A backend supplies two small pieces: a Transport that moves bytes for one namespace, and a
 // Codec that turns Messages into the bytes of one wire family (Node's classic Redis adapter
-// format, or the ClusterAdapter envelope of the sharded adapter). Package redisadapter provides
-// both over go-redis.
+// format, or the ClusterAdapter envelope of the sharded adapter). The codecs live here
+// (NewClassicCodec); package redisadapter provides the Transport over go-redis. Bus is an
+// in-process cluster for tests.
 package cluster
 
 import (
