@@ -491,9 +491,10 @@ func (c *Conn) onHeartbeatTimer() {
 		return
 	}
 	c.awaitingPong = true
-	d := c.srv.opts.PingTimeout
-	c.hbDue = now.Add(d)
-	c.hb.Reset(d)
+	// The pong deadline follows the ping's scheduled time, not the timer's (late) run, so
+	// timer latency does not add up.
+	c.hbDue = c.hbDue.Add(c.srv.opts.PingTimeout)
+	c.hb.Reset(max(0, c.hbDue.Sub(now)))
 	err := c.enqueueOneLocked(pingMsg)
 	var lis []func(Packet)
 	if c.lis != nil {
@@ -507,6 +508,19 @@ func (c *Conn) onHeartbeatTimer() {
 	for _, f := range lis {
 		c.safe("packetCreate listener", func() { f(pingMsg.packet()) })
 	}
+}
+
+// pingExpired closes c with ReasonPingTimeout if its pong deadline has passed (its timer may
+// not have run yet), and reports whether it did. Requests of the session check it first, so
+// that the deadline holds to the millisecond whatever the timer latency.
+func (c *Conn) pingExpired() bool {
+	c.mu.Lock()
+	expired := c.state == stateOpen && c.awaitingPong && !time.Now().Before(c.hbDue)
+	c.mu.Unlock()
+	if expired {
+		c.closeWith(ReasonPingTimeout, nil, PacketClose)
+	}
+	return expired
 }
 
 func (c *Conn) onPong() {

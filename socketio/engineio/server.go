@@ -123,7 +123,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if sid := q.Get("sid"); sid != "" {
 		c := s.lookup(sid)
-		if c != nil && c.isClosed() {
+		if c != nil && c.pingExpired() {
+			c = nil
+		} else if c != nil && c.isClosed() {
 			if transport == TransportPolling && r.Method == http.MethodGet && c.takeOwedNoop() {
 				s.forget(c)
 				s.serveOwedNoop(c, w, r)
@@ -271,6 +273,8 @@ func (s *Server) open(c *Conn) {
 	c.wakeLocked()
 	c.mu.Unlock()
 
+	c.startHeartbeat() // as in Node, before the session is announced
+
 	var ch ConnHandler
 	c.safe("Open", func() { ch = s.h.Open(c) })
 	c.handler = ch // before any delivery: deliveries start after open returns
@@ -293,7 +297,6 @@ func (s *Server) open(c *Conn) {
 	s.mu.Unlock()
 	if registered {
 		s.log.LogAttrs(bg, levelDebug, "engineio: session opened", sidAttr(c.id), slog.String("transport", c.Transport()))
-		c.startHeartbeat()
 	} else {
 		c.closeGraceful(ReasonServerShutdown, false)
 	}
