@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -292,9 +293,14 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 	defer cancel()
 	// Close the sockets first (they are told "server shutting down" and reconnect elsewhere),
 	// then the HTTP server, which waits for the handlers those connections were running.
-	err = errors.Join(serveErr, srv.Close(sctx), hs.Shutdown(sctx))
+	err = errors.Join(srv.Close(sctx), hs.Shutdown(sctx))
 	<-readyLogged
-	if err != nil {
+	if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && serveErr == nil {
+		// Typically polling sessions whose client went away without a word: they were closed.
+		log.Warn("stopped: some connections did not close within the shutdown timeout and were cut", "err", err)
+		return nil
+	}
+	if err = errors.Join(serveErr, err); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	log.Info("stopped")
@@ -377,7 +383,7 @@ func openCluster(ctx context.Context, c *serveConfig, log *slog.Logger) (*cluste
 		cc.close()
 		return nil, fmt.Errorf("--redis %q: %w", c.Redis, err)
 	}
-	redis.SetLogger(redisLogger{log})
+	setRedisLogger.Do(func() { redis.SetLogger(redisLogger{}) }) // a global of go-redis: set once
 	cc.rdb = redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -385,6 +391,7 @@ func openCluster(ctx context.Context, c *serveConfig, log *slog.Logger) (*cluste
 		cc.close()
 		return nil, fmt.Errorf("redis %s does not answer: %w", redactURL(url), err)
 	}
+	redisLogs.Store(true) // from now on, go-redis's reconnection messages are worth logging
 	cc.factory = redisadapter.New(cc.rdb, redisadapter.Options{Key: c.RedisKey, Logger: log})
 	return cc, nil
 }
@@ -401,11 +408,18 @@ func redactURL(u string) string {
 	return u
 }
 
-// redisLogger sends go-redis's internal log lines (reconnections) to slog.
-type redisLogger struct{ log *slog.Logger }
+var (
+	setRedisLogger sync.Once
+	redisLogs      atomic.Bool // false until Redis first answered: the error says it all
+)
 
-func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
-	l.log.Warn("redis: " + fmt.Sprintf(format, v...))
+// redisLogger sends go-redis's internal log lines (reconnections) to slog.Default().
+type redisLogger struct{}
+
+func (redisLogger) Printf(_ context.Context, format string, v ...any) {
+	if redisLogs.Load() {
+		slog.Warn("redis: " + fmt.Sprintf(format, v...))
+	}
 }
 
 // relayClassic is the classic tutorial's server: a string "chat message" goes to everyone.
