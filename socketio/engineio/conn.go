@@ -43,14 +43,14 @@ const maxRetainedQueue = 64
 
 // Conn is one Engine.IO session. Its methods are safe for concurrent use.
 type Conn struct {
-	srv     *Server
-	id      string
-	req     *http.Request
-	handler ConnHandler
+	srv *Server
+	id  string
+	req *http.Request
 
 	deliverMu sync.Mutex // serialises calls into handler
 
 	mu            sync.Mutex
+	handler       ConnHandler // set once Handler.Open has returned
 	state         connState
 	isWS          bool // current transport is WebSocket
 	upgrading     bool // a probe ping arrived: polling GETs are answered at once
@@ -338,17 +338,16 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 		c.owesNoop = true
 	}
 	owesNoop := c.owesNoop
-	var abrupt []*wsTransport
-	for _, t := range [2]*wsTransport{c.ws, c.probe} {
-		if t != nil && !t.dead {
-			if t.kill() {
-				abrupt = append(abrupt, t)
-			}
+	var busy [2]*wsTransport
+	for i, t := range [2]*wsTransport{c.ws, c.probe} {
+		if t != nil && !t.dead && t.kill() {
+			busy[i] = t
 		}
 	}
 	c.probe = nil
 	notify := !c.delivering
 	var lis []func(string, error)
+	h := c.handler
 	if notify {
 		c.closeNotified = true
 		if c.lis != nil {
@@ -358,8 +357,10 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 	c.mu.Unlock()
 
 	c.srv.remove(c, owesNoop)
-	for _, t := range abrupt {
-		t.ws.Close()
+	for _, t := range busy {
+		if t != nil {
+			t.unblock()
+		}
 	}
 	level := slog.LevelDebug
 	if reason == ReasonParseError || (reason == ReasonTransportError && cause != nil) {
@@ -373,12 +374,14 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 		c.srv.log.LogAttrs(bg, level, "engineio: session closed", attrs...)
 	}
 	if notify {
-		c.notifyClose(reason, cause, lis)
+		c.notifyClose(h, reason, cause, lis)
 	}
 }
 
-func (c *Conn) notifyClose(reason string, cause error, lis []func(string, error)) {
-	if h := c.handler; h != nil {
+// notifyClose calls OnClose on h (the handler when the close was decided, nil if Handler.Open
+// had not returned yet: open then delivers it) and on the listeners.
+func (c *Conn) notifyClose(h ConnHandler, reason string, cause error, lis []func(string, error)) {
+	if h != nil {
 		c.safe("OnClose", func() { h.OnClose(reason, cause) })
 	}
 	for _, f := range lis {
@@ -408,8 +411,9 @@ func (c *Conn) deliver(data []byte, binary bool) {
 		return
 	}
 	c.delivering = true
+	h := c.handler
 	c.mu.Unlock()
-	if h := c.handler; h != nil {
+	if h != nil {
 		c.safe("OnMessage", func() { h.OnMessage(data, binary) })
 	}
 	c.mu.Lock()
@@ -425,7 +429,7 @@ func (c *Conn) deliver(data []byte, binary bool) {
 	reason, cause := c.reason, c.err
 	c.mu.Unlock()
 	if pending {
-		c.notifyClose(reason, cause, lis)
+		c.notifyClose(h, reason, cause, lis)
 	}
 }
 

@@ -3,6 +3,7 @@ package engineio
 import (
 	"bytes"
 	"compress/gzip"
+	"time"
 )
 
 // Test-only access to internals.
@@ -60,3 +61,6 @@ func CompressBodyUnpooled(enc string, level int, body []byte) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// SetUpgradeCheck changes how long s holds a GET arriving during an upgrade.
+func SetUpgradeCheck(s *Server, d time.Duration) { s.upgradeCheck = d }

@@ -186,3 +186,18 @@ func TestOnCloseAfterLastOnMessage(t *testing.T) {
 	mustEqual(t, "reason", recv(t, rec.closes, "OnClose").reason, engineio.ReasonForcedClose)
 	none(t, rec.msgs, 20*time.Millisecond, "message after Close")
 }
+
+func TestCloseDuringOpenReachesHandler(t *testing.T) {
+	rec := newRecorder()
+	rec.onOpen = func(c *engineio.Conn) {
+		if err := c.Send(text("too much")); err == nil { // the open packet fills the queue
+			t.Error("Send did not overflow")
+		}
+	}
+	e := newEnvWith(t, engineio.Options{MaxQueuedPackets: 1}, rec)
+	status, _, _ := e.do("GET", "EIO=4&transport=polling", nil, nil)
+	mustEqual(t, "status", status, 400)
+	recv(t, rec.opened, "Open")
+	mustEqual(t, "reason", recv(t, rec.closes, "OnClose").reason, engineio.ReasonTransportError)
+	mustEqual(t, "ClientsCount", e.srv.ClientsCount(), 0)
+}

@@ -90,7 +90,7 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 				break
 			}
 			if hold == nil {
-				timer := time.NewTimer(upgradeCheck)
+				timer := time.NewTimer(s.upgradeCheck)
 				defer timer.Stop()
 				hold = timer.C
 			}

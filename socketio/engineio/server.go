@@ -30,6 +30,7 @@ type Server struct {
 	wsOn         bool
 	closeTimeout time.Duration // bound of a graceful session close
 	writeTimeout time.Duration // bound of one WebSocket batch write
+	upgradeCheck time.Duration // how long a GET arriving during an upgrade is held
 
 	mu        sync.RWMutex
 	sessions  map[string]*Conn // a nil value reserves an id during a handshake
@@ -61,6 +62,7 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 	s.wsOn = slices.Contains(o.Transports, TransportWebSocket)
 	s.closeTimeout = min(30*time.Second, o.PingInterval+o.PingTimeout)
 	s.writeTimeout = o.PingInterval + o.PingTimeout
+	s.upgradeCheck = upgradeCheck
 	s.upgrader = websocket.Upgrader{
 		// As in Node, the WebSocket origin is not checked: use AllowRequest for that.
 		CheckOrigin:       func(*http.Request) bool { return true },
@@ -277,7 +279,14 @@ func (s *Server) open(c *Conn) {
 
 	var ch ConnHandler
 	c.safe("Open", func() { ch = s.h.Open(c) })
-	c.handler = ch // before any delivery: deliveries start after open returns
+	c.mu.Lock()
+	c.handler = ch
+	closedDuringOpen := c.closeNotified // OnClose went to the listeners only
+	reason, cause := c.reason, c.err
+	c.mu.Unlock()
+	if closedDuringOpen && ch != nil {
+		c.safe("OnClose", func() { ch.OnClose(reason, cause) })
+	}
 
 	s.mu.Lock()
 	c.mu.Lock()

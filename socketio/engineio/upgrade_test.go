@@ -244,6 +244,7 @@ func TestUpgradesDisabled(t *testing.T) {
 
 func TestGetDuringUpgradeHeldThenRefusedOnceUpgraded(t *testing.T) {
 	e := newEnv(t, engineio.Options{})
+	engineio.SetUpgradeCheck(e.srv, time.Hour) // held until the upgrade, however slow the test
 	op, c, _ := e.handshake()
 	ws := e.probe(op.SID)
 	held := e.getAsync(op.SID)

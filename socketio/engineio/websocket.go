@@ -42,8 +42,9 @@ func (t *wsTransport) signal() {
 	}
 }
 
-// kill discards t (c.mu held). It reports whether the writer is mid-write, in which case the
-// caller must close the connection to unblock it; otherwise the writer sends a close frame.
+// kill discards t (c.mu held): its writer sends a close frame and returns. It reports whether
+// the writer is (or was a moment ago) writing, in which case the caller must call unblock once
+// c.mu is released, so that a write stalled on a client that does not read fails at once.
 func (t *wsTransport) kill() bool {
 	t.dead = true
 	if t.upgradeTimer != nil {
@@ -51,6 +52,12 @@ func (t *wsTransport) kill() bool {
 	}
 	t.signal()
 	return t.busy // (a busy transport has its ws: the writer runs only once it is set)
+}
+
+// unblock makes a pending write of t fail now. A write that was about to end is unaffected:
+// gorilla sets its own deadline before each write, so the close frame still goes out.
+func (t *wsTransport) unblock() {
+	_ = t.ws.NetConn().SetWriteDeadline(time.Now())
 }
 
 // serveWebSocketHandshake opens a WebSocket-only session.
@@ -222,10 +229,10 @@ func (c *Conn) cancelProbe(t *wsTransport) {
 	}
 	c.probe = nil
 	c.upgrading = false
-	abrupt := t.kill()
+	busy := t.kill()
 	c.mu.Unlock()
-	if abrupt {
-		t.ws.Close()
+	if busy {
+		t.unblock()
 	}
 }
 
