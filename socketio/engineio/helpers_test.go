@@ -109,13 +109,12 @@ type closeEvent struct {
 
 // recorder is a Handler that records what happens, and optionally echoes messages.
 type recorder struct {
-	echo    bool
-	onOpen  func(c *engineio.Conn)
-	onMsg   func(c *engineio.Conn, data []byte, binary bool)
-	opened  chan *engineio.Conn
-	msgs    chan msgEvent
-	closes  chan closeEvent
-	onClose func(c *engineio.Conn)
+	echo   bool
+	onOpen func(c *engineio.Conn)
+	onMsg  func(c *engineio.Conn, data []byte, binary bool)
+	opened chan *engineio.Conn
+	msgs   chan msgEvent
+	closes chan closeEvent
 }
 
 func newRecorder() *recorder {

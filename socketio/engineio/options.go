@@ -170,7 +170,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Path = DefaultPath
 	}
 	if !strings.HasPrefix(o.Path, "/") {
-		errs = append(errs, fmt.Errorf("Path %q must start with /", o.Path))
+		errs = append(errs, fmt.Errorf("path %q must start with /", o.Path))
 	}
 	if !strings.HasSuffix(o.Path, "/") {
 		o.Path += "/"
