@@ -85,4 +85,11 @@
 //     within a second of the close, instead of 400.
 //
 // The WebSocket origin is not checked (as in Node): use AllowRequest to check it.
+//
+// # Serving
+//
+// A polling GET stays open until there is something to send, at most about PingInterval (the
+// next ping): an http.Server serving the Server needs a WriteTimeout (if any) longer than that.
+// WebSocket connections are hijacked, so they are not bound by the http.Server's timeouts, and
+// need HTTP/1.1 (polling also works over HTTP/2).
 package engineio
