@@ -72,24 +72,22 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by main, in one line
 	var envErr error
-	env := func(name string) string {
-		return getenv("GOSOCKIO_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
-	}
+	env := func(name string) string { return getenv(envName(name)) }
 	str := func(p *string, name, def, usage string) {
 		if v := env(name); v != "" {
 			def = v
 		}
-		fs.StringVar(p, name, def, usage+" (env GOSOCKIO_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")")
+		fs.StringVar(p, name, def, usage+" (env "+envName(name)+")")
 	}
 	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
 		if v := env(name); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
-				envErr = errors.Join(envErr, fmt.Errorf("GOSOCKIO_%s: %w", strings.ToUpper(strings.ReplaceAll(name, "-", "_")), err))
+				envErr = errors.Join(envErr, fmt.Errorf("%s: %w", envName(name), err))
 			}
 			def = d
 		}
-		fs.DurationVar(p, name, def, usage+" (env GOSOCKIO_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")")
+		fs.DurationVar(p, name, def, usage+" (env "+envName(name)+")")
 	}
 	str(&c.Addr, "addr", "127.0.0.1:3000", "listen address, host:port")
 	str(&c.Path, "path", "/socket.io/", "Socket.IO endpoint path")
@@ -98,8 +96,27 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 	str(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty sends no CORS headers")
 	dur(&c.PingInterval, "ping-interval", 25*time.Second, "time between two pings")
 	dur(&c.PingTimeout, "ping-timeout", 20*time.Second, "how long to wait for a pong before closing")
-	maxPayload := "1000000"
-	str(&maxPayload, "max-payload", maxPayload, "largest message a client may send, in bytes")
+	i64 := func(p *int64, name string, def int64, usage string) {
+		if v := env(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				envErr = errors.Join(envErr, fmt.Errorf("%s: %q is not a number", envName(name), v))
+			}
+			def = n
+		}
+		fs.Int64Var(p, name, def, usage+" (env "+envName(name)+")")
+	}
+	boolean := func(p *bool, name string, def bool, usage string) {
+		if v := env(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				envErr = errors.Join(envErr, fmt.Errorf("%s: %q is not true or false", envName(name), v))
+			}
+			def = b
+		}
+		fs.BoolVar(p, name, def, usage+" (env "+envName(name)+")")
+	}
+	i64(&c.MaxPayload, "max-payload", 1_000_000, "largest message a client may send, in bytes")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text", "text or json (log/slog handlers, on stderr)")
 	str(&c.NodeName, "node-name", "", "name of this node, shown by the chat page; empty means hostname:port")
@@ -109,8 +126,7 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 	}
 	str(&c.ClientJS, "client-js", clientJS, "the Socket.IO browser client for the chat page: a file to serve, or a URL; empty means the official CDN")
 	str(&c.StickyCookie, "sticky-cookie", "gosockio_node", "cookie naming this node, set on the page and on Socket.IO handshakes, for a load balancer's sticky sessions; empty means none")
-	demo := "true"
-	str(&demo, "demo", demo, "serve the chat demo page at / and handle its events")
+	boolean(&c.Demo, "demo", true, "serve the chat demo page at / and handle its events")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for connections to close")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -126,13 +142,8 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	n, err := strconv.ParseInt(maxPayload, 10, 64)
-	if err != nil || n <= 0 {
-		return nil, fmt.Errorf("--max-payload %q: want a positive number of bytes", maxPayload)
-	}
-	c.MaxPayload = n
-	if c.Demo, err = strconv.ParseBool(demo); err != nil {
-		return nil, fmt.Errorf("--demo %q: want true or false", demo)
+	if c.MaxPayload <= 0 {
+		return nil, fmt.Errorf("--max-payload %d: want a positive number of bytes", c.MaxPayload)
 	}
 	if c.PingInterval <= 0 || c.PingTimeout <= 0 {
 		return nil, errors.New("--ping-interval and --ping-timeout must be positive")
@@ -153,6 +164,12 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 		return nil, fmt.Errorf("--sticky-cookie %q: not a valid cookie name", c.StickyCookie)
 	}
 	return c, nil
+}
+
+// envName is the environment variable of a flag: GOSOCKIO_ and the flag's name in upper case,
+// with - as _.
+func envName(flag string) string {
+	return "GOSOCKIO_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
 func parseLevel(s string) (slog.Level, error) {
