@@ -20,8 +20,9 @@ const chromiumPath = "/usr/bin/chromium"
 // nodes, nginx with sticky sessions) with its runner, and drives the chat demo page in two
 // headless Chromium browsers, one on node1 and one on node2, both through nginx, the page's
 // client starting with long-polling and upgrading to WebSocket (test/js/chat-browser.js). It
-// checks that messages, rooms and the user list cross nodes, that nginx carried both
-// transports, and that the runner stops everything on SIGINT. Screenshots go to
+// checks that messages, rooms and the user list cross nodes, that a page whose node stops
+// (SIGTERM, graceful) fails over to another node through nginx and logs in again, that nginx
+// carried both transports, and that the runner stops everything on SIGINT. Screenshots go to
 // test/js/screenshots/.
 func TestChatBrowserCluster(t *testing.T) {
 	if testing.Short() {
@@ -79,12 +80,15 @@ func TestChatBrowserCluster(t *testing.T) {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		found := map[string]string{}
-		line := regexp.MustCompile(`^  (nginx|node\d|redis)\s+(\S+)`)
+		line := regexp.MustCompile(`^  (nginx|node\d|redis)\s+(\S+)(?:\s+\(pid (\d+)\))?`)
 		for sc.Scan() {
 			t.Log("[run] " + sc.Text())
 			output.WriteString(sc.Text() + "\n")
 			if m := line.FindStringSubmatch(sc.Text()); m != nil {
 				found[m[1]] = m[2]
+				if m[3] != "" {
+					found[m[1]+" pid"] = m[3]
+				}
 			}
 			if strings.HasPrefix(sc.Text(), "Open the chat") {
 				urls <- found
@@ -115,13 +119,15 @@ func TestChatBrowserCluster(t *testing.T) {
 		t.Fatal("the cluster did not come up")
 	}
 	front := found["nginx"]
-	if !strings.HasPrefix(front, "http://127.0.0.1:") || found["node1"] == "" || found["node2"] == "" || found["node3"] == "" {
+	if !strings.HasPrefix(front, "http://127.0.0.1:") || found["node1"] == "" || found["node2"] == "" || found["node3"] == "" || found["node2 pid"] == "" {
 		t.Fatalf("runner URLs %v", found)
 	}
 
 	shots := filepath.Join(jsDir, "screenshots")
-	runNode(t, 2*time.Minute, "chat-browser.js", front, "node1", "node2", shots)
-	for _, name := range []string{"chat-name-taken.png", "chat-alice-gophers.png", "chat-bob-general.png", "chat-alice-after-bob-left.png"} {
+	// The script also stops node2 to check that bob's page fails over to another node.
+	runNode(t, 2*time.Minute, "chat-browser.js", front, "node1", "node2", shots, found["node2 pid"])
+	for _, name := range []string{"chat-name-taken.png", "chat-alice-gophers.png", "chat-bob-general.png",
+		"chat-bob-after-failover.png", "chat-alice-after-bob-left.png"} {
 		if st, err := os.Stat(filepath.Join(shots, name)); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s: %v", name, err)
 		}
@@ -153,7 +159,12 @@ func TestChatBrowserCluster(t *testing.T) {
 		<-exited
 		t.Fatal("the runner did not stop within 30s of SIGINT")
 	}
-	if !strings.Contains(output.String(), "\nstopped\n") {
+	out := output.String()
+	if !strings.Contains(out, "\nstopped\n") {
 		t.Error("the runner did not report that everything stopped")
+	}
+	// node2 shut down gracefully on SIGTERM: its log ends with "stopped", and it exited with 0.
+	if !regexp.MustCompile(`(?m)^node2\s+\| .*msg=stopped$`).MatchString(out) || !strings.Contains(out, "node2 exited (status 0)") {
+		t.Error("node2 did not stop gracefully on SIGTERM")
 	}
 }

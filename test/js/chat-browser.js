@@ -2,9 +2,11 @@
 // playwright-core), as two users in two browsers whose requests a load balancer sends to two
 // different nodes: alice (cookie gosockio_node=<node-a>) and bob (<node-b>).
 //
-//   node chat-browser.js <url> <node-a> <node-b> <screenshot-dir>
+//   node chat-browser.js <url> <node-a> <node-b> <screenshot-dir> [pid-of-node-b]
 //
-// Prints one "ok …" line per check and exits non-zero at the first failure.
+// With the pid of node-b, it also stops that node (SIGTERM) and checks that bob's page fails
+// over to another node through the load balancer. Prints one "ok …" line per check and exits
+// non-zero at the first failure.
 'use strict';
 
 const fs = require('fs');
@@ -12,7 +14,7 @@ const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [url, nodeA, nodeB, shots] = process.argv.slice(2);
+const [url, nodeA, nodeB, shots, pidB] = process.argv.slice(2);
 if (!url || !nodeA || !nodeB || !shots) {
   console.error('usage: node chat-browser.js <url> <node-a> <node-b> <screenshot-dir>');
   process.exit(2);
@@ -162,6 +164,24 @@ async function main() {
   if (leaked.includes('gophers only')) throw new Error('bob received a #gophers message after leaving it');
   ok('after leaving #gophers bob gets #general messages but not #gophers ones');
   await shot(bob, 'chat-bob-general.png');
+
+  if (pidB) {
+    // node-b shuts down gracefully: bob's page reconnects through the load balancer (the
+    // cookie's node is gone, so nginx picks a backup), gets a new session on another node and
+    // logs in again as bob, with his rooms.
+    process.kill(Number(pidB), 'SIGTERM');
+    await bob.waitForFunction((old) => {
+      const n = document.querySelector('#node').textContent;
+      return n !== old && n !== '?' && document.querySelector('#status').dataset.state === 'connected';
+    }, nodeB, { timeout: 30000 });
+    const newNode = await bob.textContent('#node');
+    await bob.waitForFunction(() => window.chatState.me === 'bob' && !document.querySelector('#chat').hidden);
+    await userEntry(alice, 'bob', { node: newNode, rooms: 'general' });
+    await send(alice, 'still there, bob?');
+    await message(bob, 'msg', 'still there, bob?');
+    ok(`after ${nodeB} stopped, bob's page reconnected through nginx to ${newNode}, still logged in as bob`);
+    await shot(bob, 'chat-bob-after-failover.png');
+  }
 
   // Leaving the chat is seen on the other node.
   await contexts[1].close();

@@ -85,11 +85,18 @@ func run(args []string, out io.Writer) error {
 	if err := cl.start(ctx); err != nil {
 		return err
 	}
-	select {
-	case <-ctx.Done():
-		fmt.Fprintln(out, "stopping…")
-	case p := <-cl.exited:
-		return fmt.Errorf("%s exited: %v (log: %s)", p.name, p.err, p.log)
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(out, "stopping…")
+			running = false
+		case p := <-cl.exited:
+			// A node stopped on purpose shows the failover: its browsers reconnect through
+			// nginx to another node. The rest goes on until Ctrl-C.
+			cl.outMu.Lock()
+			fmt.Fprintf(out, "%s exited (%v); the others go on (Ctrl-C stops everything)\n", p.name, exitStatus(p.err))
+			cl.outMu.Unlock()
+		}
 	}
 	if err := cl.stopAll(); err != nil {
 		return err
@@ -180,12 +187,14 @@ func (cl *cluster) start(ctx context.Context) error {
 
 	// Nodes: node1 first (it may hold the embedded Redis the others join).
 	base := make([]string, len(nodeNames))
+	nodeIndex := map[string]int{}
 	for i, name := range nodeNames {
 		base[i] = fmt.Sprintf("http://127.0.0.1:%d/", nodePorts[i])
 		redisArg := redisURL
 		if embedded && i == 0 {
 			redisArg = fmt.Sprintf("embedded:%d", c.redisPort)
 		}
+		nodeIndex[name] = len(cl.procs)
 		if _, err := cl.spawn(name, c.bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", nodePorts[i]),
 			"--node-name", name, "--redis", redisArg); err != nil {
 			return err
@@ -228,7 +237,7 @@ func (cl *cluster) start(ctx context.Context) error {
 		fmt.Fprintf(cl.out, "  %-6s %s   (sticky on the gosockio_node cookie, else by client address)\n", "nginx", front)
 	}
 	for i, name := range nodeNames {
-		fmt.Fprintf(cl.out, "  %-6s %s\n", name, base[i])
+		fmt.Fprintf(cl.out, "  %-6s %s   (pid %d)\n", name, base[i], cl.procs[nodeIndex[name]].cmd.Process.Pid)
 	}
 	if embedded {
 		fmt.Fprintf(cl.out, "  %-6s %s   (embedded in node1)\n", "redis", redisURL)
@@ -315,6 +324,13 @@ func (cl *cluster) spawn(name, bin string, args ...string) (*proc, error) {
 	}()
 	cl.procs = append(cl.procs, p)
 	return p, nil
+}
+
+func exitStatus(err error) string {
+	if err == nil {
+		return "status 0"
+	}
+	return err.Error()
 }
 
 // stopAll stops the processes in reverse order of start (nginx, nodes, Redis) with SIGTERM,
