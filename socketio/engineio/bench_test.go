@@ -156,7 +156,7 @@ func BenchmarkBroadcastWebSocket(b *testing.B) {
 }
 
 // idleClientsEnv makes the test binary, re-run as a child process, dial that many idle WebSocket
-// sessions (see TestIdleClientsHelper).
+// sessions instead of running tests (see idleClients).
 const idleClientsEnv = "ENGINEIO_IDLE_CLIENTS"
 
 // BenchmarkIdleWebSocketMemory opens ENGINEIO_IDLE_CONNS (default 10000) idle WebSocket sessions
@@ -191,7 +191,7 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 	before := memInUse()
 	gBefore := runtime.NumGoroutine()
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleClientsHelper$", "-test.v")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), idleClientsEnv+"="+strconv.Itoa(n), "ENGINEIO_IDLE_URL="+"ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -214,7 +214,7 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 		if line := sc.Text(); line == "READY" {
 			ready = true
 			break
-		} else if strings.HasPrefix(line, "FAIL") || strings.HasPrefix(line, "ERROR") {
+		} else if strings.HasPrefix(line, "ERROR") {
 			b.Fatalf("client process: %s", line)
 		}
 	}
@@ -252,18 +252,10 @@ func memInUse() memUse {
 	return memUse{ms.HeapInuse, ms.StackInuse}
 }
 
-// TestIdleClientsHelper is not a test: BenchmarkIdleWebSocketMemory runs it in a child process
-// to dial its idle sessions. It prints READY once they are open and returns when stdin closes.
-func TestIdleClientsHelper(t *testing.T) {
-	v := os.Getenv(idleClientsEnv)
-	if v == "" {
-		t.Skip("helper process for BenchmarkIdleWebSocketMemory")
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := os.Getenv("ENGINEIO_IDLE_URL")
+// idleClients runs in the child process of BenchmarkIdleWebSocketMemory (TestMain calls it
+// when idleClientsEnv is set): it dials that many idle sessions, prints READY once they are
+// open, and returns when its stdin closes.
+func idleClients(n int, url string) error {
 	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 256, WriteBufferSize: 256}
 	conns := make([]*websocket.Conn, 0, n)
 	defer func() {
@@ -274,17 +266,16 @@ func TestIdleClientsHelper(t *testing.T) {
 	for i := range n {
 		ws, _, err := d.Dial(url, nil)
 		if err != nil {
-			fmt.Printf("ERROR dial %d: %v\n", i, err)
-			t.Fatal(err)
+			return fmt.Errorf("dial %d: %w", i, err)
 		}
+		conns = append(conns, ws)
 		ws.SetReadDeadline(time.Now().Add(30 * time.Second))
 		if _, _, err := ws.ReadMessage(); err != nil { // the open packet
-			fmt.Printf("ERROR read %d: %v\n", i, err)
-			t.Fatal(err)
+			return fmt.Errorf("read %d: %w", i, err)
 		}
 		ws.SetReadDeadline(time.Time{})
-		conns = append(conns, ws)
 	}
 	fmt.Println("READY")
 	_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until EOF
+	return nil
 }

@@ -3,12 +3,15 @@ package engineio_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +22,20 @@ import (
 	"github.com/gosockio/gosockio/socketio/engineio"
 )
 
-func TestMain(m *testing.M) { leakcheck.Main(m) }
+func TestMain(m *testing.M) {
+	if v := os.Getenv(idleClientsEnv); v != "" { // child process of BenchmarkIdleWebSocketMemory
+		n, err := strconv.Atoi(v)
+		if err == nil {
+			err = idleClients(n, os.Getenv("ENGINEIO_IDLE_URL"))
+		}
+		if err != nil {
+			fmt.Println("ERROR", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	leakcheck.Main(m)
+}
 
 // serverGoroutines returns the stacks of the goroutines (other than the caller) running code of
 // package engineio. (leakcheck.Check cannot be used next to leakcheck.Main: the main goroutine's
