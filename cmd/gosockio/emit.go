@@ -86,7 +86,7 @@ func emitCommand(args []string, stderr io.Writer) error {
 	if opt.DialerRetries == 0 {
 		opt.DialerRetries = 1
 	}
-	redis.SetLogger(quietLogger{})
+	setRedisLogger.Do(func() { redis.SetLogger(redisLogger{}) }) // quiet until a server enables it
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 
@@ -101,8 +101,3 @@ func emitCommand(args []string, stderr io.Writer) error {
 	}
 	return nil
 }
-
-// quietLogger discards go-redis's internal log lines.
-type quietLogger struct{}
-
-func (quietLogger) Printf(context.Context, string, ...any) {}

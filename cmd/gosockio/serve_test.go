@@ -376,6 +376,13 @@ func TestServeCluster(t *testing.T) {
 	}
 	alice.awaitMatch("notice", map[string]any{"room": "go", "text": "bob left #go"})
 
+	// The emitter from the shell reaches the chat's rooms on every node (README example).
+	if err := run([]string{"emit", "--redis", m[1], "--to", "general", "notice", `{"room":"general","text":"maintenance at 5pm"}`}); err != nil {
+		t.Fatal(err)
+	}
+	alice.awaitMatch("notice", map[string]any{"room": "general", "text": "maintenance at 5pm"})
+	bob.awaitMatch("notice", map[string]any{"room": "general", "text": "maintenance at 5pm"})
+
 	// The classic tutorial's string messages go to everyone.
 	if err := alice.c.Emit("/", "chat message", "classic"); err != nil {
 		t.Fatal(err)
