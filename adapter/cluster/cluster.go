@@ -148,8 +148,9 @@ type uidPeeker interface {
 	peekUID(t Topic, b []byte) (uid string, ok bool)
 }
 
-// ErrUnsupported is wrapped by errors of operations the wire family cannot express.
-var ErrUnsupported = errors.New("cluster: operation not supported by this wire format")
+// ErrUnsupported is wrapped by errors of operations the wire family cannot express. It wraps
+// errors.ErrUnsupported, so code that does not import this package can test for it.
+var ErrUnsupported = fmt.Errorf("cluster: operation not supported by this wire format: %w", errors.ErrUnsupported)
 
 // Options tune the core. The zero value is Node's behaviour.
 type Options struct {
@@ -159,6 +160,14 @@ type Options struct {
 	// RoomTopic decides whether a broadcast to exactly this one room goes to TopicRoom. Nil
 	// means never.
 	RoomTopic func(room string) bool
+	// FetchTimeoutFromFlags makes FetchSockets wait Target.Flags.Timeout, when it is set,
+	// instead of RequestTimeout (the sharded adapter's rule). False means the shorter of the
+	// two.
+	FetchTimeoutFromFlags bool
+	// NoAllRooms marks a wire family without an allRooms request (the sharded adapter's):
+	// AllRooms then returns this node's rooms with an error wrapping ErrUnsupported, without
+	// asking the other nodes.
+	NoAllRooms bool
 	// Logger receives warnings about malformed messages and failed publishes. Nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -342,13 +351,16 @@ func (a *Adapter) FetchSockets(ctx context.Context, t adapter.Target) ([]adapter
 	if t.Flags.Local {
 		return out, nil
 	}
+	timeout := a.opts.RequestTimeout
 	if t.Flags.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, t.Flags.Timeout)
-		defer cancel()
+		if a.opts.FetchTimeoutFromFlags {
+			timeout = t.Flags.Timeout
+		} else {
+			timeout = min(timeout, t.Flags.Timeout)
+		}
 	}
 	t.Flags = adapter.Flags{}
-	res, err := a.request(ctx, &Message{Type: FetchSockets, Target: t})
+	res, err := a.request(ctx, &Message{Type: FetchSockets, Target: t}, timeout)
 	for _, m := range res {
 		for _, s := range m.Sockets {
 			if s.Node == "" {
@@ -397,7 +409,7 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, wantAck bool) 
 	if !wantAck {
 		return nil, a.publish(ctx, Topic{Kind: TopicRequest}, &Message{Type: ServerSideEmit, Args: args})
 	}
-	res, err := a.request(ctx, &Message{Type: ServerSideEmit, Args: args})
+	res, err := a.request(ctx, &Message{Type: ServerSideEmit, Args: args}, a.opts.RequestTimeout)
 	out := make([]any, 0, len(res))
 	for _, m := range res {
 		out = append(out, m.Value)
@@ -417,16 +429,20 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// AllRooms implements adapter.Adapter: the union of every node's rooms.
+// AllRooms implements adapter.Adapter: the union of every node's rooms. With
+// Options.NoAllRooms it returns this node's rooms and an error wrapping ErrUnsupported.
 func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 	if a.isClosed() {
 		return nil, adapter.ErrClosed
+	}
+	if a.opts.NoAllRooms {
+		return a.local.Rooms(), fmt.Errorf("cluster: allRooms across nodes (this node's rooms only): %w", ErrUnsupported)
 	}
 	set := make(map[string]struct{})
 	for _, r := range a.local.Rooms() {
 		set[r] = struct{}{}
 	}
-	res, err := a.request(ctx, &Message{Type: AllRooms})
+	res, err := a.request(ctx, &Message{Type: AllRooms}, a.opts.RequestTimeout)
 	for _, m := range res {
 		for _, r := range m.Rooms {
 			set[r] = struct{}{}
@@ -440,8 +456,8 @@ func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 }
 
 // request publishes m with a fresh request id and waits for one answer from each other node,
-// until ctx or RequestTimeout ends.
-func (a *Adapter) request(ctx context.Context, m *Message) ([]*Message, error) {
+// until ctx or timeout ends.
+func (a *Adapter) request(ctx context.Context, m *Message, timeout time.Duration) ([]*Message, error) {
 	n, err := a.ServerCount(ctx)
 	if err != nil {
 		return nil, err
@@ -450,7 +466,7 @@ func (a *Adapter) request(ctx context.Context, m *Message) ([]*Message, error) {
 	if expected <= 0 {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.opts.RequestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	id := a.codec.NewID()
 	pd := &pending{kind: m.Type, expected: expected, done: make(chan struct{})}

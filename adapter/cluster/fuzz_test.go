@@ -44,3 +44,44 @@ func FuzzClassicDecode(f *testing.F) {
 		_, _ = codec.Encode(m)
 	})
 }
+
+// FuzzShardedDecode feeds arbitrary bytes to the sharded codec: decoding never panics, what
+// decodes re-encodes, and when the uid can be read from the end of a message it is the uid
+// the message decodes with (a node must never drop another node's message as its own).
+func FuzzShardedDecode(f *testing.F) {
+	for _, h := range []string{
+		// sharded-broadcast-binary, sharded-resp-broadcast-ack-binary, sharded-server-side-emit-binary
+		// (spec/redis-wire.md §12).
+		"84a47479706503a46461746182a67061636b657482a47479706502a46461746194a362696ec40301020381a66e6573746564c402ff00a3747874a46f70747383a5726f6f6d7390a665786365707490a5666c61677380a3756964b065633535623662623135373130663532a36e7370a12f",
+		"84a4747970650ca46461746182a9726571756573744964b034343934646337333962643432623266a67061636b6574c4020708a3756964b035383939643236323861643564313931a36e7370a12f",
+		"84a47479706509a46461746182a9726571756573744964b063353532333163316534393335333136a67061636b657492a67372762d6576c4020506a3756964b062326534356233626137613161636336a36e7370a12f",
+	} {
+		b, _ := hex.DecodeString(h)
+		f.Add(b)
+	}
+	for _, s := range []string{
+		`{"type":3,"data":{"packet":{"type":2,"data":["to-room","r1"]},"opts":{"rooms":["room1"],"except":[],"flags":{}}},"uid":"ec55b6bb15710f52","nsp":"/"}`,
+		`{"type":3,"data":{"packet":{"type":2,"data":["ack-ev","please"]},"requestId":"4fe3e38705ea4023","opts":{"rooms":[],"except":[],"flags":{"timeout":1500}}},"uid":"ec55b6bb15710f52","nsp":"/"}`,
+		`{"type":11,"data":{"requestId":"4fe3e38705ea4023","clientCount":2},"uid":"5899d2628ad5d191","nsp":"/"}`,
+		`{"type":7,"data":{"opts":{"rooms":[],"except":[],"flags":{}},"requestId":"11b10ed0b46659a8"},"uid":"ec55b6bb15710f52","nsp":"/"}`,
+		`{"type":4,"data":{"opts":{"rooms":["room1"],"except":[],"flags":{}},"rooms":["room3","room4"]},"uid":"ec55b6bb15710f52","nsp":"/"}`,
+		`{"type":6,"data":{"opts":{"rooms":["room1"],"except":["room4"],"flags":{}},"close":true},"uid":"ec55b6bb15710f52","nsp":"/"}`,
+		`{"type":9,"data":{"requestId":"7f5a40428eb2233a","packet":["srv-ev","q"]},"uid":"ec55b6bb15710f52","nsp":"/"}`,
+		`{"type":10,"data":{"requestId":"7f5a40428eb2233a","packet":{"from":"B"}},"uid":"5899d2628ad5d191","nsp":"/"}`,
+		`{"type":9,"data":{"packet":["x",{"uid":"me","nsp":"/"}]},"uid":"a","nsp":"/"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	codec := cluster.NewShardedCodec()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		peeked, ok := cluster.PeekUID(codec, cluster.Topic{}, b)
+		m, err := codec.Decode(cluster.Topic{}, b)
+		if err != nil {
+			return
+		}
+		if ok && peeked != m.UID {
+			t.Fatalf("peeked uid %q, message decodes with %q", peeked, m.UID)
+		}
+		_, _ = codec.Encode(m)
+	})
+}

@@ -159,6 +159,20 @@ func (m SubscriptionMode) SubscribesRoom(isSocketID bool) bool {
 	return !isSocketID
 }
 
+// RoomChannel reports whether a broadcast without acknowledgement to exactly the one room
+// goes to the room's own channel rather than the namespace channel, as Node's computeChannel
+// decides: never in static mode, always in dynamic-private mode, and in dynamic mode unless
+// the room looks like a socket id (a string of 20 UTF-16 units).
+func (m SubscriptionMode) RoomChannel(room string) bool {
+	switch m {
+	case SubscriptionStatic:
+		return false
+	case SubscriptionDynamicPrivate:
+		return true
+	}
+	return !looksLikeSocketID(Room{Name: room})
+}
+
 // looksLikeSocketID is Node's test: a string of 20 UTF-16 code units.
 func looksLikeSocketID(r Room) bool {
 	if r.Numeric || len(r.Name) < 20 || len(r.Name) > 80 {

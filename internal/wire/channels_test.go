@@ -127,6 +127,22 @@ func TestShardedChannels(t *testing.T) {
 			t.Errorf("%q not valid", tt.mode)
 		}
 	}
+	for _, tt := range []struct {
+		mode wire.SubscriptionMode
+		room string
+		want bool
+	}{
+		{wire.SubscriptionStatic, "room1", false},
+		{wire.SubscriptionDynamic, "room1", true},
+		{"", "room1", true},
+		{wire.SubscriptionDynamic, "PXF9CFrPJ0J52e4kAAAC", false}, // a socket id: the namespace channel
+		{wire.SubscriptionDynamic, "s1", true},                   // too short to look like one
+		{wire.SubscriptionDynamicPrivate, "PXF9CFrPJ0J52e4kAAAC", true},
+	} {
+		if got := tt.mode.RoomChannel(tt.room); got != tt.want {
+			t.Errorf("%q.RoomChannel(%q) = %v, want %v", tt.mode, tt.room, got, tt.want)
+		}
+	}
 	if wire.SubscriptionMode("Dynamic").Valid() {
 		t.Error("Dynamic valid")
 	}
