@@ -136,7 +136,7 @@ func TestShardedChannels(t *testing.T) {
 		{wire.SubscriptionDynamic, "room1", true},
 		{"", "room1", true},
 		{wire.SubscriptionDynamic, "PXF9CFrPJ0J52e4kAAAC", false}, // a socket id: the namespace channel
-		{wire.SubscriptionDynamic, "s1", true},                   // too short to look like one
+		{wire.SubscriptionDynamic, "s1", true},                    // too short to look like one
 		{wire.SubscriptionDynamicPrivate, "PXF9CFrPJ0J52e4kAAAC", true},
 	} {
 		if got := tt.mode.RoomChannel(tt.room); got != tt.want {
