@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -141,7 +141,6 @@ func BenchmarkBroadcastWebSocket(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "deliveries/s")
 }
-
 
 func benchClients() int {
 	if v, err := strconv.Atoi(os.Getenv("BENCH_CLIENTS")); err == nil && v > 0 {
