@@ -54,10 +54,14 @@ func (t *wsTransport) kill() bool {
 	return t.busy // (a busy transport has its ws: the writer runs only once it is set)
 }
 
-// unblock makes a pending write of t fail now. A write that was about to end is unaffected:
-// gorilla sets its own deadline before each write, so the close frame still goes out.
+// unblockGrace is how long a write in progress when its session closes may still take.
+const unblockGrace = 100 * time.Millisecond
+
+// unblock makes a write of t that is stalled (a client that does not read) fail soon. A write
+// about to end is unaffected, and gorilla sets its own deadline before each later write, so the
+// close frame still goes out.
 func (t *wsTransport) unblock() {
-	_ = t.ws.NetConn().SetWriteDeadline(time.Now())
+	_ = t.ws.NetConn().SetWriteDeadline(time.Now().Add(unblockGrace))
 }
 
 // serveWebSocketHandshake opens a WebSocket-only session.
