@@ -78,7 +78,12 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 			c.queueBytes = 0
 		}
 		if c.state == stateClosing {
-			tail, finish = '1', true
+			// The last packets go in a response of their own and the close packet in the
+			// next one, as Node does: socket.io-client handles decoded packets a tick later,
+			// so a close in the same payload would overtake, e.g., a DISCONNECT.
+			if len(batch) == 0 {
+				tail, finish = '1', true
+			}
 			break
 		}
 		if len(batch) > 0 {
