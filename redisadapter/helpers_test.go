@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
 	"github.com/gosockio/gosockio/internal/testclient"
 	"github.com/gosockio/gosockio/redisadapter"
@@ -28,7 +29,19 @@ type node struct {
 // test ends.
 func startNode(t testing.TB, rdb redis.UniversalClient, opts redisadapter.Options) *node {
 	t.Helper()
-	srv, err := socketio.NewServer(socketio.Options{Adapter: redisadapter.New(rdb, opts), Logger: opts.Logger})
+	return startNodeWith(t, redisadapter.New(rdb, opts), opts.Logger)
+}
+
+// startShardedNode starts a server whose adapter is redisadapter.NewSharded(rdb, opts).
+func startShardedNode(t testing.TB, rdb redis.UniversalClient, opts redisadapter.ShardedOptions) *node {
+	t.Helper()
+	return startNodeWith(t, redisadapter.NewSharded(rdb, opts), opts.Logger)
+}
+
+// startNodeWith starts a server whose adapter factory is f; it is closed when the test ends.
+func startNodeWith(t testing.TB, f adapter.Factory, logger *slog.Logger) *node {
+	t.Helper()
+	srv, err := socketio.NewServer(socketio.Options{Adapter: f, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

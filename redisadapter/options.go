@@ -39,3 +39,60 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// SubscriptionMode is the sharded adapter's subscriptionMode option: which room channels a
+// node subscribes to, and so where a broadcast to one room is published. Every node of a
+// cluster, Go or Node, must use the same mode.
+type SubscriptionMode string
+
+// The subscription modes of Node's createShardedAdapter.
+const (
+	// SubscriptionStatic: no room channels. Every message goes to the namespace channel, and
+	// every node receives every broadcast.
+	SubscriptionStatic SubscriptionMode = "static"
+	// SubscriptionDynamic (the default): a node subscribes to the channel of each of its rooms
+	// that is not one of its socket ids, from the moment the room appears until it empties. A
+	// broadcast without acknowledgement to exactly one room goes to that room's channel, so
+	// only the nodes that have the room receive it; unless the room looks like a socket id
+	// (20 characters), which goes to the namespace channel.
+	SubscriptionDynamic SubscriptionMode = "dynamic"
+	// SubscriptionDynamicPrivate: as SubscriptionDynamic, socket-id rooms included (one more
+	// subscription per connected socket, and messages to one socket reach only its node).
+	SubscriptionDynamicPrivate SubscriptionMode = "dynamic-private"
+)
+
+// ShardedOptions configure the adapters a sharded Factory (NewSharded) builds. The zero value
+// is Node's defaults (@socket.io/redis-adapter createShardedAdapter with no options).
+type ShardedOptions struct {
+	// ChannelPrefix is the prefix of every channel (Node's channelPrefix): each namespace has
+	// <ChannelPrefix>#<nsp>#, each node <ChannelPrefix>#<nsp>#<uid>#, each room (dynamic modes)
+	// <ChannelPrefix>#<nsp>#<room>#. Empty means "socket.io". Every node of a cluster must use
+	// the same prefix.
+	ChannelPrefix string
+	// SubscriptionMode is Node's subscriptionMode. Empty means SubscriptionDynamic.
+	SubscriptionMode SubscriptionMode
+	// RequestsTimeout bounds ServerSideEmitWithAck and FetchSockets without a Timeout (with
+	// one, FetchSockets waits that long, as in Node) when their context has no earlier
+	// deadline, and every Redis command (publish, server count) whose context has no
+	// deadline. Zero means 5s (Node's fixed value).
+	RequestsTimeout time.Duration
+	// Logger receives the adapter's logs: subscriber disconnections and reconnections,
+	// dropped messages, failed publishes of fire-and-forget answers. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (o ShardedOptions) withDefaults() ShardedOptions {
+	if o.ChannelPrefix == "" {
+		o.ChannelPrefix = "socket.io"
+	}
+	if o.SubscriptionMode == "" {
+		o.SubscriptionMode = SubscriptionDynamic
+	}
+	if o.RequestsTimeout <= 0 {
+		o.RequestsTimeout = 5 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}

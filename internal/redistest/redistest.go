@@ -85,6 +85,33 @@ func Real(t testing.TB) *Redis {
 	return r
 }
 
+// Sharded returns a Redis with sharded pub/sub (SPUBLISH, SSUBSCRIBE, PUBSUB SHARDNUMSUB):
+// the one at REDIS_URL when it is set; else a miniredis when it has those commands (v2.40.0
+// does not); else a redis-server process of the test. Without any of them the test is
+// skipped (failed in CI).
+func Sharded(t testing.TB) *Redis {
+	t.Helper()
+	if os.Getenv("REDIS_URL") != "" {
+		return Real(t)
+	}
+	m := Mini(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c := m.Client(t)
+	err := c.SPublish(ctx, "redistest-probe", "x").Err()
+	if err == nil {
+		err = c.PubSubShardNumSub(ctx, "redistest-probe").Err()
+	}
+	if err == nil {
+		return m
+	}
+	if _, lerr := exec.LookPath("redis-server"); lerr != nil {
+		Skip(t, fmt.Sprintf("miniredis lacks sharded pub/sub (%v), REDIS_URL is not set and redis-server is not installed", err))
+	}
+	s := StartServer(t)
+	return &Redis{Addr: s.Addr, URL: "redis://" + s.Addr, opts: &redis.Options{Addr: s.Addr}}
+}
+
 // Client returns a new client of r, closed when the test ends.
 func (r *Redis) Client(t testing.TB) *redis.Client {
 	t.Helper()

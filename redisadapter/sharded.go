@@ -1,0 +1,331 @@
+package redisadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/adapter/cluster"
+	"github.com/gosockio/gosockio/internal/wire"
+)
+
+// NewSharded returns the Factory of the sharded Redis adapter over rdb, wire-compatible with
+// Node's createShardedAdapter: messages go through sharded pub/sub (SPUBLISH, SSUBSCRIBE;
+// Redis 7 or later), which a Redis Cluster delivers within the shard that owns the channel
+// instead of to every node of the cluster. Give the Factory to one socketio.Server, and a
+// Factory of its own to each other server of the same process.
+//
+// rdb may be a *redis.ClusterClient (each channel is subscribed on the master that owns its
+// hash slot; the server count is summed over the masters), a *redis.Client (standalone, or
+// Sentinel through redis.NewFailoverClient) or any UniversalClient of those; it stays the
+// caller's. Redis must answer SPUBLISH: a server that does not know the sharded commands
+// (Redis 6, miniredis) makes the Factory fail. Every node of a cluster must use the same
+// ChannelPrefix and SubscriptionMode.
+//
+// The operations are those of New, with the sharded adapter's rules: a node applies its own
+// broadcasts, joins, leaves and disconnections at once and ignores its own copy; answers go
+// to the requester's own channel; FetchSockets waits its Timeout when one is set, else
+// RequestsTimeout. The family has no allRooms request: Adapter().AllRooms returns this node's
+// rooms with an error wrapping cluster.ErrUnsupported (and errors.ErrUnsupported).
+func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory {
+	opts = opts.withDefaults()
+	if rdb == nil {
+		return failing(errors.New("redisadapter: nil Redis client"))
+	}
+	if _, ok := rdb.(*redis.Ring); ok {
+		return failing(errors.New("redisadapter: redis.Ring is not supported: its shards do not share pub/sub"))
+	}
+	mode := wire.SubscriptionMode(opts.SubscriptionMode)
+	if !mode.Valid() {
+		return failing(fmt.Errorf("redisadapter: unknown subscription mode %q (want %q, %q or %q)", opts.SubscriptionMode,
+			SubscriptionStatic, SubscriptionDynamic, SubscriptionDynamicPrivate))
+	}
+	sub := newShardSubscriber(rdb, opts.Logger)
+	return func(l *adapter.Local) (adapter.Adapter, error) {
+		nsp := l.Namespace().Name()
+		uid := wire.NewClusterID()
+		tr := &shardedTransport{sub: sub, rdb: rdb, local: l, nsp: nsp, uid: uid, ch: wire.NewShardedChannels(opts.ChannelPrefix, nsp),
+			mode: mode, opts: opts, rooms: make(map[string]bool)}
+		a := cluster.New(l, uid, tr, cluster.NewShardedCodec(), cluster.Options{
+			RequestTimeout:        opts.RequestsTimeout,
+			RoomTopic:             mode.RoomChannel,
+			FetchTimeoutFromFlags: true,
+			NoAllRooms:            true,
+			Logger:                opts.Logger.With("node", uid),
+		})
+		tr.recv = a.Receive
+		ctx, cancel := context.WithTimeout(context.Background(), opts.RequestsTimeout)
+		defer cancel()
+		if err := tr.start(ctx); err != nil {
+			_ = a.Close(ctx)
+			return nil, err
+		}
+		return a, nil
+	}
+}
+
+// shardedTransport is the cluster.Transport of one namespace in the sharded family: SPUBLISH
+// on the channels of spec/redis-wire.md §2.2, deliveries from the Factory's shardSubscriber,
+// and room channels (un)subscribed as local rooms come and go (cluster.RoomSubscriber).
+type shardedTransport struct {
+	sub   *shardSubscriber
+	rdb   redis.UniversalClient
+	local *adapter.Local
+	nsp   string
+	uid   string
+	ch    wire.ShardedChannels
+	mode  wire.SubscriptionMode
+	opts  ShardedOptions
+	recv  func(cluster.Topic, []byte)
+
+	// rooms are the rooms whose channel is subscribed; guarded by sub.opMu.
+	rooms map[string]bool
+
+	mu       sync.Mutex
+	closed   bool
+	nsConn   *shardConn        // the connection of the namespace channel
+	confirms []<-chan struct{} // closed when Redis confirms the namespace and response channels
+	inflight sync.WaitGroup    // deliveries in progress
+	once     sync.Once
+	closeErr error
+}
+
+var (
+	_ cluster.Transport      = (*shardedTransport)(nil)
+	_ cluster.RoomSubscriber = (*shardedTransport)(nil)
+)
+
+// start subscribes the namespace channel and this node's response channel, and waits (until
+// ctx ends) for Redis to confirm them. A Redis that answers but does not know the sharded
+// commands is an error; one that does not answer yet is only logged (the subscriptions are
+// made when it does).
+func (t *shardedTransport) start(ctx context.Context) error {
+	if _, err := t.ServerCount(ctx); err != nil {
+		var rerr redis.Error
+		if errors.As(err, &rerr) {
+			return fmt.Errorf("redisadapter: sharded pub/sub needs Redis 7 or later (PUBSUB SHARDNUMSUB, SPUBLISH, SSUBSCRIBE): %w", err)
+		}
+		t.opts.Logger.Warn("redisadapter: Redis does not answer yet; subscribing anyway", "nsp", t.nsp, "err", err)
+	}
+	t.sub.opMu.Lock()
+	nsWait, nsConn, err := t.sub.subscribeLocked(ctx, t.ch.Namespace(), t, cluster.Topic{Kind: cluster.TopicRequest}, true)
+	if err != nil {
+		t.sub.opMu.Unlock()
+		if errors.Is(err, errChannelTaken) {
+			return fmt.Errorf("redisadapter: namespace %s already has an adapter from this Factory (use one Factory per server)", t.nsp)
+		}
+		return err
+	}
+	respWait, _, err := t.sub.subscribeLocked(ctx, t.ch.Response(t.uid), t, cluster.Topic{Kind: cluster.TopicResponse, Node: t.uid}, true)
+	t.sub.opMu.Unlock()
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.nsConn = nsConn
+	t.confirms = []<-chan struct{}{nsWait, respWait}
+	t.mu.Unlock()
+	for _, w := range []<-chan struct{}{nsWait, respWait} {
+		select {
+		case <-w:
+		case <-ctx.Done():
+			t.opts.Logger.Warn("redisadapter: subscription not confirmed yet; it will be made when Redis answers",
+				"nsp", t.nsp, "err", ctx.Err())
+			return nil
+		}
+	}
+	return nil
+}
+
+// deliver hands an inbound message to the namespace's adapter, unless the transport is closed.
+func (t *shardedTransport) deliver(topic cluster.Topic, b []byte) {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return
+	}
+	t.inflight.Add(1)
+	t.mu.Unlock()
+	defer t.inflight.Done()
+	t.recv(topic, b)
+}
+
+func (t *shardedTransport) channel(topic cluster.Topic) string {
+	switch topic.Kind {
+	case cluster.TopicRoom:
+		return t.ch.Room(topic.Room)
+	case cluster.TopicResponse:
+		return t.ch.Response(topic.Node)
+	}
+	return t.ch.Namespace()
+}
+
+// down reports whether the connection of the namespace channel is lost.
+func (t *shardedTransport) down() bool {
+	t.mu.Lock()
+	c := t.nsConn
+	t.mu.Unlock()
+	return c != nil && c.down.Load()
+}
+
+// bound gives ctx the RequestsTimeout when it has no deadline.
+func (t *shardedTransport) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, t.opts.RequestsTimeout)
+}
+
+// Ready waits until Redis has confirmed the namespace's subscriptions (or ctx ends), then
+// reports whether messages from the other nodes arrive: nil; an error wrapping ErrUnavailable
+// while the namespace channel's connection is lost; adapter.ErrClosed once the adapter is
+// closed. cluster.Adapter.Ready calls it.
+func (t *shardedTransport) Ready(ctx context.Context) error {
+	t.mu.Lock()
+	waits, closed := t.confirms, t.closed
+	t.mu.Unlock()
+	if closed {
+		return fmt.Errorf("redisadapter: namespace %s: %w", t.nsp, adapter.ErrClosed)
+	}
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return fmt.Errorf("redisadapter: subscriptions of %s not confirmed: %w", t.nsp, ctx.Err())
+		}
+	}
+	t.mu.Lock()
+	closed = t.closed
+	t.mu.Unlock()
+	switch {
+	case closed:
+		return fmt.Errorf("redisadapter: namespace %s: %w", t.nsp, adapter.ErrClosed)
+	case t.down():
+		return fmt.Errorf("redisadapter: subscriptions of %s: %w", t.nsp, ErrUnavailable)
+	}
+	return nil
+}
+
+// Publish implements cluster.Transport: SPUBLISH on the topic's channel.
+func (t *shardedTransport) Publish(ctx context.Context, topic cluster.Topic, b []byte) error {
+	ch := t.channel(topic)
+	if t.down() {
+		return fmt.Errorf("redisadapter: spublish %s: %w", ch, ErrUnavailable)
+	}
+	ctx, cancel := t.bound(ctx)
+	defer cancel()
+	if err := t.rdb.SPublish(ctx, ch, b).Err(); err != nil {
+		return fmt.Errorf("redisadapter: spublish %s: %w", ch, err)
+	}
+	return nil
+}
+
+// ServerCount implements cluster.Transport: the subscribers of the namespace channel
+// (PUBSUB SHARDNUMSUB, summed over the masters of a Redis Cluster). A node whose connection
+// Redis has dropped (a crashed process) is no longer counted.
+func (t *shardedTransport) ServerCount(ctx context.Context) (int, error) {
+	if t.down() {
+		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, ErrUnavailable)
+	}
+	ctx, cancel := t.bound(ctx)
+	defer cancel()
+	n, err := shardNumSub(ctx, t.rdb, t.ch.Namespace())
+	if err != nil {
+		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, err)
+	}
+	return n, nil
+}
+
+func shardNumSub(ctx context.Context, rdb redis.UniversalClient, ch string) (int, error) {
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		var (
+			mu    sync.Mutex
+			total int64
+		)
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			m, err := c.PubSubShardNumSub(ctx, ch).Result()
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			total += m[ch]
+			mu.Unlock()
+			return nil
+		})
+		return int(total), err
+	}
+	m, err := rdb.PubSubShardNumSub(ctx, ch).Result()
+	if err != nil {
+		return 0, err
+	}
+	return int(m[ch]), nil
+}
+
+// SubscribeRoom implements cluster.RoomSubscriber: the room appeared on this node.
+func (t *shardedTransport) SubscribeRoom(ctx context.Context, room string) error {
+	return t.syncRoom(ctx, room)
+}
+
+// UnsubscribeRoom implements cluster.RoomSubscriber: the room emptied on this node.
+func (t *shardedTransport) UnsubscribeRoom(ctx context.Context, room string) error {
+	return t.syncRoom(ctx, room)
+}
+
+// syncRoom makes the subscription of a room's channel match the room as it is now, whatever
+// the order in which concurrent appear/empty notifications arrive: subscribed while the room
+// has local sockets and the mode gives it a channel.
+func (t *shardedTransport) syncRoom(ctx context.Context, room string) error {
+	if t.mode == wire.SubscriptionStatic {
+		return nil
+	}
+	t.sub.opMu.Lock()
+	defer t.sub.opMu.Unlock()
+	t.mu.Lock()
+	closed := t.closed
+	t.mu.Unlock()
+	want := !closed && t.local.RoomSize(room) > 0 && t.hasChannel(room)
+	if want == t.rooms[room] {
+		return nil
+	}
+	ch := t.ch.Room(room)
+	if !want {
+		delete(t.rooms, room)
+		return t.sub.unsubscribeLocked(ctx, t, ch)
+	}
+	if _, _, err := t.sub.subscribeLocked(ctx, ch, t, cluster.Topic{Kind: cluster.TopicRoom, Room: room}, false); err != nil {
+		return err
+	}
+	t.rooms[room] = true
+	return nil
+}
+
+// hasChannel reports whether a local room gets a channel. Node's dynamic mode leaves out the
+// rooms that are ids of local sockets; this node leaves out only those that senders route to
+// the namespace channel anyway (socket ids of 20 characters, as Node and this server make
+// them), so that a broadcast to a socket with an id of another length still arrives.
+func (t *shardedTransport) hasChannel(room string) bool {
+	if t.mode == wire.SubscriptionDynamicPrivate {
+		return true
+	}
+	return t.mode.RoomChannel(room) || !t.local.HasSocket(room)
+}
+
+// Close implements cluster.Transport: deliveries stop (Close waits for one in progress) and
+// the namespace's channels are unsubscribed; connections left without channels are closed.
+func (t *shardedTransport) Close(ctx context.Context) error {
+	t.once.Do(func() {
+		t.mu.Lock()
+		t.closed = true
+		t.mu.Unlock()
+		t.inflight.Wait()
+		t.closeErr = t.sub.remove(ctx, t)
+		t.sub.opMu.Lock()
+		clear(t.rooms)
+		t.sub.opMu.Unlock()
+	})
+	return t.closeErr
+}
