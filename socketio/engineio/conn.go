@@ -318,6 +318,11 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 		c.mu.Unlock()
 		return
 	}
+	if c.state == stateClosing && (reason == ReasonTransportClose || reason == ReasonTransportError) {
+		// The server had started closing (Close, CloseWithReason) and the client went away
+		// before the flush ended: the close keeps the reason the server gave.
+		reason = c.closeReason
+	}
 	c.state = stateClosed
 	c.reason, c.err = reason, cause
 	if c.closedCh != nil {
