@@ -128,10 +128,24 @@ func (t *transport) Publish(ctx context.Context, topic cluster.Topic, b []byte) 
 	}
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
-	if err := t.rdb.Publish(ctx, ch, b).Err(); err != nil {
+	if err := publisher(ctx, t.rdb, t.ch.Request()).Publish(ctx, ch, b).Err(); err != nil {
 		return fmt.Errorf("redisadapter: publish %s: %w", ch, err)
 	}
 	return nil
+}
+
+// publisher returns the client to PUBLISH a namespace's messages through. A Redis Cluster
+// client sends PUBLISH to any node, and messages published through different nodes reach
+// subscribers through the cluster bus in no guaranteed order. Publishing every channel of a
+// namespace through one node (the master of the hash slot of key, the namespace's request
+// channel) keeps a node's messages in the order it sent them, as a single Redis does.
+func publisher(ctx context.Context, rdb redis.UniversalClient, key string) redis.Cmdable {
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		if c, err := cc.MasterForKey(ctx, key); err == nil {
+			return c
+		}
+	}
+	return rdb
 }
 
 // ServerCount implements cluster.Transport: the subscribers of the request channel
