@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/redistest"
 	"github.com/gosockio/gosockio/redisadapter"
 	"github.com/gosockio/gosockio/socketio"
@@ -60,9 +61,14 @@ type fetched struct {
 // the handlers of the control protocol.
 func newClusterServer(t testing.TB, name string, rdb redis.UniversalClient, key string) *socketio.Server {
 	t.Helper()
-	srv, err := socketio.NewServer(socketio.Options{
-		Adapter: redisadapter.New(rdb, redisadapter.Options{Key: key, RequestsTimeout: 2 * time.Second}),
-	})
+	return newClusterServerWith(t, name, redisadapter.New(rdb, redisadapter.Options{Key: key, RequestsTimeout: 2 * time.Second}))
+}
+
+// newClusterServerWith builds a Go server named name with adapter factory f and the handlers of
+// the control protocol.
+func newClusterServerWith(t testing.TB, name string, f adapter.Factory) *socketio.Server {
+	t.Helper()
+	srv, err := socketio.NewServer(socketio.Options{Adapter: f})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +217,14 @@ func runOp(srv *socketio.Server, name string, s *socketio.Socket, op *clusterOp)
 // when the test ends.
 func startClusterServer(t testing.TB, name string, rdb redis.UniversalClient, key string) string {
 	t.Helper()
-	srv := newClusterServer(t, name, rdb, key)
+	return startClusterServerWith(t, name, redisadapter.New(rdb, redisadapter.Options{Key: key, RequestsTimeout: 2 * time.Second}))
+}
+
+// startClusterServerWith runs a Go cluster server with adapter factory f on loopback and
+// returns its URL; it is closed when the test ends.
+func startClusterServerWith(t testing.TB, name string, f adapter.Factory) string {
+	t.Helper()
+	srv := newClusterServerWith(t, name, f)
 	u, stopHTTP := serve(t, "127.0.0.1:0", srv)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -261,12 +274,12 @@ func TestMixedCluster(t *testing.T) {
 }
 
 // startNodeServer runs js/node-server.js (a Node.js Socket.IO server with the Redis adapter
-// and the control protocol) and returns its URL.
-func startNodeServer(t testing.TB, redisURL, key, name string) string {
+// and the control protocol) and returns its URL. extra is passed on (e.g. "sharded:dynamic").
+func startNodeServer(t testing.TB, redisURL, key, name string, extra ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	p := startNode(t, ctx, "node-server.js", redisURL, key, name, "2000")
+	p := startNode(t, ctx, "node-server.js", append([]string{redisURL, key, name, "2000"}, extra...)...)
 	deadline := time.After(20 * time.Second)
 	for {
 		select {

@@ -9,12 +9,14 @@
 // From each server in turn, the script runs every cluster operation and checks, on every client
 // of every server, what a user would see. It prints "ok cluster" and exits 0, or exits 1 with the
 // first failed assertion.
-// Usage: node cluster-clients.js <server URL>...
+// Usage: node cluster-clients.js [--sharded] <server URL>...
+// --sharded: the servers use the sharded adapter, which has no allRooms (it must fail).
 "use strict";
 const { io } = require("socket.io-client");
 const assert = require("node:assert/strict");
 
-const urls = process.argv.slice(2);
+const SHARDED = process.argv[2] === "--sharded";
+const urls = process.argv.slice(SHARDED ? 3 : 2);
 const N = urls.length;
 const WAIT = 10000;
 const SILENT = "s0b"; // the client that never answers "ask-some"
@@ -328,6 +330,11 @@ async function serverSide(i, ctl, serverNames) {
 async function counts(i, ctl) {
   const r = await ctl.do({ op: "serverCount" });
   assert.equal(r.result, N, `server ${i}: serverCount`);
+  if (SHARDED) {
+    const a = await ctl.do({ op: "allRooms", mayFail: true });
+    assert.equal(a.ok, false, `server ${i}: allRooms must fail with the sharded adapter`);
+    return;
+  }
   const rooms = (await ctl.do({ op: "allRooms" })).result;
   for (const c of clients) {
     assert.ok(rooms.includes(c.id), `server ${i}: allRooms lacks ${c.name}'s id`);

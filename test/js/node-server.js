@@ -2,15 +2,18 @@
 // 4.7.1) for the mixed-cluster test (test/cluster_test.go, TestMixedCluster). It speaks the
 // control protocol of the Go cluster servers: a client emits "do" with an operation, the server
 // runs it (across the cluster) and acknowledges {ok, result, error}. See cluster-clients.js.
-// Usage: node node-server.js <redis URL> <key> <server name> <requestsTimeout ms>
+// Usage: node node-server.js <redis URL> <key> <server name> <requestsTimeout ms> [sharded:<mode>]
+// With "sharded:<mode>" the server uses createShardedAdapter (SPUBLISH/SSUBSCRIBE) with
+// channelPrefix <key> and subscriptionMode <mode> (static, dynamic or dynamic-private)
+// instead of createAdapter (test/cluster_test.go, TestMixedClusterSharded).
 // It prints "listening <port>" once ready, and runs until it is killed (SIGTERM closes it).
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
 const { createClient } = require("redis");
-const { createAdapter } = require("@socket.io/redis-adapter");
+const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 
-const [, , redisURL, key, NAME, requestsTimeout] = process.argv;
+const [, , redisURL, key, NAME, requestsTimeout, adapterKind] = process.argv;
 if (!redisURL || !key || !NAME) {
   console.error("usage: node node-server.js <redis URL> <key> <server name> [requestsTimeout ms]");
   process.exit(2);
@@ -28,8 +31,11 @@ async function main() {
   await Promise.all([pub.connect(), sub.connect()]);
 
   const httpServer = http.createServer();
+  const sharded = (adapterKind || "").match(/^sharded:(.+)$/);
   const io = new Server(httpServer, {
-    adapter: createAdapter(pub, sub, { key, requestsTimeout: Number(requestsTimeout || 5000) }),
+    adapter: sharded
+      ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: sharded[1] })
+      : createAdapter(pub, sub, { key, requestsTimeout: Number(requestsTimeout || 5000) }),
   });
 
   io.on("srv-ping", (...args) => {

@@ -1,0 +1,61 @@
+package test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gosockio/gosockio/internal/redistest"
+	"github.com/gosockio/gosockio/redisadapter"
+)
+
+// shardedModes are the subscription modes of Node's createShardedAdapter.
+var shardedModes = []redisadapter.SubscriptionMode{redisadapter.SubscriptionStatic, redisadapter.SubscriptionDynamic,
+	redisadapter.SubscriptionDynamicPrivate}
+
+// TestClusterJSClientsSharded: three Go servers with the sharded adapter share one Redis 7
+// (REDIS_URL, else a redis-server of the test: miniredis has no sharded pub/sub); real JS
+// clients spread over them check every cluster operation issued from each server, in each
+// subscription mode.
+func TestClusterJSClientsSharded(t *testing.T) {
+	requireNode(t)
+	for _, mode := range shardedModes {
+		t.Run(string(mode), func(t *testing.T) {
+			rdb := redistest.Sharded(t).Client(t)
+			opts := redisadapter.ShardedOptions{ChannelPrefix: redistest.Key(t), SubscriptionMode: mode, RequestsTimeout: 2 * time.Second}
+			args := []string{"--sharded"}
+			for i := range 3 {
+				args = append(args, startClusterServerWith(t, fmt.Sprintf("go%d", i), redisadapter.NewSharded(rdb, opts)))
+			}
+			runNode(t, 180*time.Second, "cluster-clients.js", args...)
+		})
+	}
+}
+
+// TestMixedClusterSharded: two Go servers with redisadapter.NewSharded and a Node.js server
+// with createShardedAdapter (socket.io 4.8.4, @socket.io/redis-adapter 8.3.0 on node-redis
+// 4.7.1, js/node-server.js) share one Redis 7, in each subscription mode; the same script as
+// TestMixedCluster checks that every operation issued from a Go server reaches the clients
+// of the Node server and the other way round (broadcasts to rooms, socket ids and with
+// acknowledgements, fetchSockets with data, RemoteSocket operations, socketsJoin/Leave,
+// disconnectSockets, serverSideEmit with acknowledgements, server counts), and that allRooms
+// fails on both, as the sharded adapter has none.
+func TestMixedClusterSharded(t *testing.T) {
+	requireNode(t)
+	for _, mode := range shardedModes {
+		t.Run(string(mode), func(t *testing.T) {
+			r := redistest.Sharded(t)
+			rdb := r.Client(t)
+			prefix := redistest.Key(t)
+			opts := redisadapter.ShardedOptions{ChannelPrefix: prefix, SubscriptionMode: mode, RequestsTimeout: 2 * time.Second}
+			nodeURL := startNodeServer(t, r.URL, prefix, "node0", "sharded:"+string(mode))
+			urls := []string{
+				"--sharded",
+				startClusterServerWith(t, "go0", redisadapter.NewSharded(rdb, opts)),
+				nodeURL,
+				startClusterServerWith(t, "go1", redisadapter.NewSharded(rdb, opts)),
+			}
+			runNode(t, 180*time.Second, "cluster-clients.js", urls...)
+		})
+	}
+}
