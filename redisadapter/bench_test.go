@@ -19,25 +19,37 @@ import (
 )
 
 // BenchmarkCrossNodeBroadcast measures broadcasts from node A to the WebSocket clients of
-// node B through Redis (REDIS_URL, else miniredis): deliveries per second and the latency
-// from Emit on A to the client's read of the frame (p50, p99). At most `window` broadcasts
-// are in flight (window=1: the latency of one broadcast at a time). The clients run in the
-// same process, so their decoding shares the CPU.
+// node B through Redis, in classic mode (PUBLISH; REDIS_URL, else miniredis) and in sharded
+// mode (SPUBLISH, dynamic subscriptions; REDIS_URL, else a redis-server of the benchmark):
+// deliveries per second and the latency from Emit on A to the client's read of the frame
+// (p50, p99). At most `window` broadcasts are in flight (window=1: the latency of one
+// broadcast at a time). The clients run in the same process, so their decoding shares the
+// CPU.
 func BenchmarkCrossNodeBroadcast(b *testing.B) {
-	for _, c := range []struct{ clients, window int }{{10, 16}, {100, 16}, {100, 1}} {
-		b.Run(fmt.Sprintf("clients=%d/window=%d", c.clients, c.window), func(b *testing.B) { benchCrossNode(b, c.clients, c.window) })
+	for _, mode := range []string{"classic", "sharded"} {
+		for _, c := range []struct{ clients, window int }{{10, 16}, {100, 16}, {100, 1}} {
+			b.Run(fmt.Sprintf("mode=%s/clients=%d/window=%d", mode, c.clients, c.window), func(b *testing.B) {
+				benchCrossNode(b, mode == "sharded", c.clients, c.window)
+			})
+		}
 	}
 }
 
-func benchCrossNode(b *testing.B, nclients, window int) {
-	r := redistest.New(b)
-	if os.Getenv("REDIS_URL") == "" {
-		b.Log("miniredis: set REDIS_URL for figures over a real Redis")
+func benchCrossNode(b *testing.B, sharded bool, nclients, window int) {
+	var a, bn *node
+	if sharded {
+		rdb := redistest.Sharded(b).Client(b)
+		opts := redisadapter.ShardedOptions{ChannelPrefix: redistest.Key(b)}
+		a, bn = startShardedNode(b, rdb, opts), startShardedNode(b, rdb, opts)
+	} else {
+		r := redistest.New(b)
+		if os.Getenv("REDIS_URL") == "" {
+			b.Log("miniredis: set REDIS_URL for figures over a real Redis")
+		}
+		rdb := r.Client(b)
+		key := redistest.Key(b)
+		a, bn = startNode(b, rdb, redisadapter.Options{Key: key}), startNode(b, rdb, redisadapter.Options{Key: key})
 	}
-	rdb := r.Client(b)
-	key := redistest.Key(b)
-	a := startNode(b, rdb, redisadapter.Options{Key: key})
-	bn := startNode(b, rdb, redisadapter.Options{Key: key})
 	waitCount(b, 2, a, bn)
 
 	var (
