@@ -1,7 +1,8 @@
 // Package redisadapter connects the namespaces of Socket.IO servers through Redis pub/sub, in
-// the wire format of Node's @socket.io/redis-adapter 8.x (createAdapter, the "classic"
-// adapter): Go and Node.js servers, and Node's or this module's emitter, can share one Redis
-// and behave as one server.
+// the wire formats of Node's @socket.io/redis-adapter 8.x: New speaks createAdapter's (the
+// "classic" adapter, PUBLISH), NewSharded speaks createShardedAdapter's (sharded pub/sub,
+// SPUBLISH; see "Sharded mode" below). Go and Node.js servers of the same mode, and in classic
+// mode Node's or this module's emitter, can share one Redis and behave as one server.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 //	srv, err := socketio.NewServer(socketio.Options{Adapter: redisadapter.New(rdb, redisadapter.Options{})})
@@ -52,11 +53,49 @@
 //	r := srv.Namespace().Adapter().(interface{ Ready(context.Context) error })
 //	err := r.Ready(ctx) // nil: this node receives the other nodes' messages
 //
+// # Sharded mode
+//
+// NewSharded uses sharded pub/sub (Redis 7 or later): in a Redis Cluster a message reaches
+// only the shard that owns its channel instead of every node of the cluster, so traffic scales
+// with the shards. It is wire-compatible with Node's createShardedAdapter, and classic and
+// sharded nodes do not see each other (nor does the emitter, which is classic only).
+//
+//	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs}) // or redis.NewClient
+//	f := redisadapter.NewSharded(rdb, redisadapter.ShardedOptions{SubscriptionMode: redisadapter.SubscriptionDynamic})
+//	srv, err := socketio.NewServer(socketio.Options{Adapter: f})
+//
+// Per namespace, a node subscribes (SSUBSCRIBE) to <prefix>#<nsp>#, which carries every
+// request and the broadcasts not sent to a room channel and whose PUBSUB SHARDNUMSUB is the
+// server count, and to its own response channel <prefix>#<nsp>#<uid>#. In the dynamic modes it
+// also subscribes to <prefix>#<nsp>#<room># while it has the room (SubscriptionMode says
+// which rooms), and a broadcast without acknowledgement to exactly one room goes there, so
+// nodes without the room never see it. With a *redis.ClusterClient each channel is
+// subscribed on the master that owns its hash slot (one connection per such master, opened
+// with its first channel and closed with its last), and the server count is summed over the
+// masters; with any other client there is one subscription connection. Messages are the
+// ClusterAdapter envelope {type, data, uid, nsp}, JSON unless the data holds binary (then
+// MessagePack, so []byte in socket data and server-side events stays binary, unlike classic
+// mode).
+//
+// Differences from classic mode, as in Node: a node applies its own broadcasts, joins,
+// leaves and disconnections at once and ignores its copy; FetchSockets waits its Timeout
+// (srv.Timeout(d).FetchSockets) when one is set, else RequestsTimeout; there is no allRooms
+// request, so Adapter().AllRooms returns this node's rooms with an error wrapping
+// cluster.ErrUnsupported (and errors.ErrUnsupported). In dynamic mode a Go node also
+// subscribes to a socket-id room whose id is not 20 characters long (Node's rule would lose
+// broadcasts to it, since senders only send 20-character rooms to the namespace channel).
+//
+// A node whose process dies stops being counted as soon as Redis drops its connection
+// (SHARDNUMSUB no longer counts it), so the next requests wait for the living nodes only; a
+// request already waiting when a node dies still waits its timeout. Faults and readiness are
+// handled as in classic mode, per subscription connection.
+//
 // # Values between Go and Node
 //
 // Event arguments cross the cluster as MessagePack (broadcasts and acknowledgements) or JSON
-// (server-side events and their answers, fetchSockets answers), exactly as Node's adapter
-// sends them. What a Node node sees of Go values:
+// (server-side events and their answers, fetchSockets answers), exactly as Node's classic
+// adapter sends them (in sharded mode, a message with binary anywhere is MessagePack as a
+// whole, otherwise JSON). What a Node node sees of Go values in classic mode:
 //
 //	Go                               broadcast, ack (MessagePack)   socket data, server-side event (JSON)
 //	string, bool, nil                string, boolean, null          same

@@ -516,3 +516,38 @@ func TestShardedRedisRestart(t *testing.T) {
 		t.Errorf("FetchSockets after recovery: %d sockets, %v", len(socks), err)
 	}
 }
+
+// TestShardedSocketDataValues: socket data of Go types, read on another node in sharded mode:
+// binary anywhere makes the answer MessagePack, so []byte stays binary (a Buffer for Node),
+// unlike classic mode's JSON.
+func TestShardedSocketDataValues(t *testing.T) {
+	rdb := redistest.Sharded(t).Client(t)
+	prefix := redistest.Key(t)
+	a := startShardedNode(t, rdb, redisadapter.ShardedOptions{ChannelPrefix: prefix})
+	b := startShardedNode(t, rdb, redisadapter.ShardedOptions{ChannelPrefix: prefix})
+	waitCount(t, 2, a, b)
+	connect(t, a)
+	type profile struct {
+		Name   string    `json:"name"`
+		Avatar []byte    `json:"avatar"`
+		Seen   time.Time `json:"seen"`
+		Tags   []string  `json:"tags"`
+	}
+	seen := time.Date(2026, 11, 22, 16, 8, 31, 5e6, time.UTC)
+	a.srv.Sockets()[0].SetData(profile{Name: "ann", Avatar: []byte{1, 2}, Seen: seen, Tags: []string{"a"}})
+	socks, err := b.srv.FetchSockets(ctx5(t))
+	if err != nil || len(socks) != 1 {
+		t.Fatalf("fetch: %d sockets, %v", len(socks), err)
+	}
+	got, ok := socks[0].Data().(map[string]any)
+	if !ok {
+		t.Fatalf("data %T, want map[string]any", socks[0].Data())
+	}
+	if av, _ := got["avatar"].([]byte); !slices.Equal(av, []byte{1, 2}) || got["name"] != "ann" {
+		t.Errorf("data %v, want the avatar as bytes", got)
+	}
+	var back profile
+	if err := socks[0].DecodeData(&back); err != nil || back.Name != "ann" || !back.Seen.Equal(seen) || !slices.Equal(back.Avatar, []byte{1, 2}) {
+		t.Errorf("DecodeData: %+v, %v", back, err)
+	}
+}
