@@ -64,3 +64,24 @@ func ExampleNew() {
 	// servers: 2
 	// hello a, from b
 }
+
+// A server on a Redis Cluster (Redis 7 or later) with the sharded adapter: messages of a
+// namespace go to the shard that owns its channel, and broadcasts to one room only to the
+// nodes that have the room. Node.js servers using createShardedAdapter with the same
+// channelPrefix and subscriptionMode join the same cluster.
+func ExampleNewSharded() {
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002"}})
+	defer rdb.Close()
+	srv, err := socketio.NewServer(socketio.Options{Adapter: redisadapter.NewSharded(rdb, redisadapter.ShardedOptions{
+		ChannelPrefix:    "socket.io",                      // Node's channelPrefix (the default)
+		SubscriptionMode: redisadapter.SubscriptionDynamic, // Node's subscriptionMode (the default)
+	})})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.Join("lobby") // this node now subscribes to socket.io#/#lobby#
+	})
+	_ = srv.To("lobby").Emit("news", "published on socket.io#/#lobby#")
+}
