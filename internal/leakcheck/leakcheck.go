@@ -45,7 +45,8 @@ func interesting() []string {
 			continue
 		}
 		stack := strings.TrimSpace(sl[1])
-		if strings.HasPrefix(stack, "testing.RunTests") || strings.Contains(stack, "testing.(*T).Parallel") {
+		if strings.HasPrefix(stack, "testing.RunTests") || strings.Contains(stack, "testing.(*T).Parallel") ||
+			strings.Contains(stack, "testing.(*M).Run(") { // the test binary's main goroutine, in TestMain
 			continue
 		}
 		skip := stack == ""
