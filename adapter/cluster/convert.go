@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/wire"
@@ -158,7 +157,7 @@ func (w *jsonWriter) value(v any, depth int) error {
 	case bool:
 		w.buf = strconv.AppendBool(w.buf, x)
 	case string:
-		w.buf = appendJSONString(w.buf, x)
+		w.buf = parser.AppendJSONString(w.buf, x)
 	case int64:
 		w.buf = strconv.AppendInt(w.buf, x, 10)
 	case int:
@@ -199,7 +198,7 @@ func (w *jsonWriter) value(v any, depth int) error {
 			if i > 0 {
 				w.buf = append(w.buf, ',')
 			}
-			w.buf = appendJSONString(w.buf, y)
+			w.buf = parser.AppendJSONString(w.buf, y)
 		}
 		w.buf = append(w.buf, ']')
 	case wire.Object:
@@ -208,7 +207,7 @@ func (w *jsonWriter) value(v any, depth int) error {
 			if i > 0 {
 				w.buf = append(w.buf, ',')
 			}
-			w.buf = appendJSONString(w.buf, m.Key)
+			w.buf = parser.AppendJSONString(w.buf, m.Key)
 			w.buf = append(w.buf, ':')
 			if err := w.value(m.Value, depth+1); err != nil {
 				return err
@@ -226,7 +225,7 @@ func (w *jsonWriter) value(v any, depth int) error {
 			if i > 0 {
 				w.buf = append(w.buf, ',')
 			}
-			w.buf = appendJSONString(w.buf, k)
+			w.buf = parser.AppendJSONString(w.buf, k)
 			w.buf = append(w.buf, ':')
 			if err := w.value(x[k], depth+1); err != nil {
 				return err
@@ -273,54 +272,4 @@ func appendJSONFloat(dst []byte, f float64) []byte {
 	return strconv.AppendFloat(dst, f, 'f', -1, 64)
 }
 
-const hexDigits = "0123456789abcdef"
 
-// appendJSONString writes s as a JSON string. Invalid UTF-8 (possible in MessagePack strings)
-// is replaced by U+FFFD, so that the text stays valid for WebSocket text frames.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\ufffd"...)
-			i++
-			start = i
-			continue
-		case r == '\u2028' || r == '\u2029': // escaped as encoding/json and the parser do
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}

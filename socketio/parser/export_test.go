@@ -23,7 +23,7 @@ func MarshalSlow(v any) ([]byte, [][]byte, error) {
 }
 
 // AppendString is the JSON string writer used for names and keys.
-func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
+func AppendString(dst []byte, s string) []byte { return AppendJSONString(dst, s) }
 
 // Substitute replaces the placeholders in the JSON value data by the base64 strings of
 // their attachments: for data written by MarshalArgs, the bytes json.Marshal writes.

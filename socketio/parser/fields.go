@@ -101,7 +101,7 @@ func buildStructInfo(t reflect.Type) *structInfo {
 					if f.name == "" {
 						f.name = sf.Name
 					}
-					f.key = append(appendString(nil, f.name), ':')
+					f.key = append(AppendJSONString(nil, f.name), ':')
 					fields = append(fields, f)
 					if count[l.typ] > 1 {
 						// The same struct embedded twice at one depth: its fields

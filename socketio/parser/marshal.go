@@ -112,7 +112,7 @@ func (e *encoder) json(v any) error {
 }
 
 func (e *encoder) writeString(s string) {
-	e.buf.Write(appendString(e.buf.AvailableBuffer(), s))
+	e.buf.Write(AppendJSONString(e.buf.AvailableBuffer(), s))
 }
 
 func (e *encoder) placeholder(b []byte) {
@@ -363,7 +363,7 @@ func (e *encoder) quoted(v reflect.Value) error {
 		v = v.Elem()
 	}
 	if v.Kind() == reflect.String {
-		e.buf.Write(appendString(e.buf.AvailableBuffer(), string(appendString(nil, v.String()))))
+		e.buf.Write(AppendJSONString(e.buf.AvailableBuffer(), string(AppendJSONString(nil, v.String()))))
 		return nil
 	}
 	e.buf.WriteByte('"')
@@ -552,9 +552,9 @@ func typeMayContainBinary(t reflect.Type, seen map[reflect.Type]bool) bool {
 	return false
 }
 
-// appendString appends s as a JSON string, escaped exactly as json.Marshal escapes it
+// AppendJSONString appends s as a JSON string, escaped exactly as json.Marshal escapes it
 // (HTML characters, control characters, invalid UTF-8, U+2028 and U+2029).
-func appendString(dst []byte, s string) []byte {
+func AppendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
