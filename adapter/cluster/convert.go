@@ -271,5 +271,3 @@ func appendJSONFloat(dst []byte, f float64) []byte {
 	}
 	return strconv.AppendFloat(dst, f, 'f', -1, 64)
 }
-
-
