@@ -317,7 +317,7 @@ func TestRedisDown(t *testing.T) {
 	}
 
 	r.Mini.Close()
-	logs.waitFor(t, "subscriber connection lost")
+	logs.waitForN(t, "subscriber connection lost", 2) // both nodes' subscribers noticed
 
 	start := time.Now()
 	err := a.srv.Emit("during")

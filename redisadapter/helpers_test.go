@@ -153,10 +153,13 @@ func (l *logSink) String() string {
 }
 
 // waitFor waits until the log holds s.
-func (l *logSink) waitFor(t testing.TB, s string) {
+func (l *logSink) waitFor(t testing.TB, s string) { t.Helper(); l.waitForN(t, s, 1) }
+
+// waitForN waits until the log holds s n times.
+func (l *logSink) waitForN(t testing.TB, s string, n int) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
-	for !strings.Contains(l.String(), s) {
+	for strings.Count(l.String(), s) < n {
 		select {
 		case <-l.notify:
 		case <-deadline:
