@@ -165,6 +165,14 @@ func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) 
 	return n.operator().EmitWithAck(ctx, event, args...)
 }
 
+// Send emits a "message" event to every socket of the namespace (Node's send).
+func (n *Namespace) Send(args ...any) error { return n.operator().Send(args...) }
+
+// AllSockets returns the ids of the namespace's sockets across the cluster (Node's allSockets).
+func (n *Namespace) AllSockets(ctx context.Context) ([]string, error) {
+	return n.operator().AllSockets(ctx)
+}
+
 // FetchSockets returns the sockets of the namespace across the cluster.
 func (n *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 	return n.operator().FetchSockets(ctx)

@@ -86,6 +86,19 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 	return errors.Join(errs...)
 }
 
+// Send emits a "message" event (Node's send).
+func (b BroadcastOperator) Send(args ...any) error { return b.Emit("message", args...) }
+
+// AllSockets returns the ids of the selected sockets across the cluster (Node's allSockets).
+func (b BroadcastOperator) AllSockets(ctx context.Context) ([]string, error) {
+	socks, err := b.FetchSockets(ctx)
+	ids := make([]string, 0, len(socks))
+	for _, s := range socks {
+		ids = append(ids, s.ID())
+	}
+	return ids, err
+}
+
 // EmitWithAck sends an event to the selected sockets and collects their acknowledgements (the
 // first argument of each client's answer) until every selected client has answered, or the
 // Timeout (or ctx) ends. On a timeout it returns the answers it has with an error wrapping

@@ -289,6 +289,14 @@ func (s *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]
 	return s.mainNsp.EmitWithAck(ctx, event, args...)
 }
 
+// Send emits a "message" event to every socket of the main namespace (Node's io.send).
+func (s *Server) Send(args ...any) error { return s.mainNsp.Send(args...) }
+
+// AllSockets returns the ids of the main namespace's sockets across the cluster.
+func (s *Server) AllSockets(ctx context.Context) ([]string, error) {
+	return s.mainNsp.AllSockets(ctx)
+}
+
 // FetchSockets returns the sockets of the main namespace across the cluster.
 func (s *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 	return s.mainNsp.FetchSockets(ctx)

@@ -603,3 +603,39 @@ func TestCloseTellsSockets(t *testing.T) {
 		t.Fatal("connection still open after Close")
 	}
 }
+
+func TestSendAllSocketsAndAttributes(t *testing.T) {
+	e := newEnv(t, socketio.Options{})
+	sockets := make(chan *socketio.Socket, 2)
+	e.srv.Use(func(s *socketio.Socket) error {
+		s.Set("user", "alice") // Node's socket.user = … in a middleware
+		return nil
+	})
+	e.srv.OnConnection(func(s *socketio.Socket) { sockets <- s })
+	c, sid := e.dial("/", nil)
+	s := waitSocket(t, sockets)
+	if v, ok := s.Get("user"); !ok || v != "alice" {
+		t.Fatalf("attribute = %v, %v", v, ok)
+	}
+	if _, ok := s.Get("missing"); ok {
+		t.Fatal("Get of an unset key reported a value")
+	}
+	ids, err := e.srv.AllSockets(ctxT(t))
+	if err != nil || !slices.Equal(ids, []string{sid}) {
+		t.Fatalf("AllSockets = %v, %v", ids, err)
+	}
+	if err := s.Send("hi", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Send("all"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"hi", "all"} {
+		_, name, args, err := c.NextEvent(ctxT(t))
+		var first string
+		_ = args.Bind(0, &first)
+		if err != nil || name != "message" || first != want {
+			t.Fatalf("got %s(%q) %v, want message(%q)", name, first, err, want)
+		}
+	}
+}

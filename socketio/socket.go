@@ -40,6 +40,7 @@ type Socket struct {
 
 	mu            sync.RWMutex
 	data          any
+	attrs         map[string]any
 	events        listeners
 	anys          listeners
 	outListeners  []func(*Event)
@@ -121,6 +122,25 @@ func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
 	s.mu.Unlock()
+}
+
+// Set stores a value under key on the socket, for this node only: Node's "additional
+// attributes" (socket.user = …). Use SetData for what other nodes must see.
+func (s *Socket) Set(key string, v any) {
+	s.mu.Lock()
+	if s.attrs == nil {
+		s.attrs = make(map[string]any)
+	}
+	s.attrs[key] = v
+	s.mu.Unlock()
+}
+
+// Get returns the value stored under key by Set.
+func (s *Socket) Get(key string) (any, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	v, ok := s.attrs[key]
+	return v, ok
 }
 
 // Join adds the socket to rooms.
@@ -210,6 +230,9 @@ func (s *Socket) OnDisconnect(f func(reason string)) {
 // depth, travel as binary attachments. It never blocks; see engineio's queue policy for what
 // happens to a client that does not keep up.
 func (s *Socket) Emit(event string, args ...any) error { return s.emitter().Emit(event, args...) }
+
+// Send emits a "message" event to the client (Node's socket.send).
+func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
 
 // EmitWithAck sends an event and waits for the client's acknowledgement, until ctx ends.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ack, error) {
