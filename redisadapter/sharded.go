@@ -49,7 +49,10 @@ func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory 
 		nsp := l.Namespace().Name()
 		uid := wire.NewClusterID()
 		tr := &shardedTransport{sub: sub, rdb: rdb, local: l, nsp: nsp, uid: uid, ch: wire.NewShardedChannels(opts.ChannelPrefix, nsp),
-			mode: mode, opts: opts, rooms: make(map[string]bool)}
+			mode: mode, opts: opts, rooms: make(map[string]<-chan struct{}), changed: make(map[string]struct{}),
+			idle: make(chan struct{}), roomWake: make(chan struct{}, 1), roomStop: make(chan struct{}), roomDone: make(chan struct{})}
+		close(tr.idle)
+		go tr.runRooms()
 		a := cluster.New(l, uid, tr, cluster.NewShardedCodec(), cluster.Options{
 			RequestTimeout:        opts.RequestsTimeout,
 			RoomTopic:             mode.RoomChannel,
@@ -82,8 +85,19 @@ type shardedTransport struct {
 	opts  ShardedOptions
 	recv  func(cluster.Topic, []byte)
 
-	// rooms are the rooms whose channel is subscribed; guarded by sub.opMu.
-	rooms map[string]bool
+	// rooms are the rooms whose channel is subscribed, with the channel closed when Redis
+	// confirms it; guarded by sub.opMu.
+	rooms map[string]<-chan struct{}
+
+	// Room (un)subscriptions are made by one goroutine, so that neither a socket's Join nor
+	// the receive goroutine waits for Redis (as in Node, which does not await them): the
+	// rooms whose channel may need a change wait in changed.
+	roomMu   sync.Mutex
+	changed  map[string]struct{}
+	idle     chan struct{} // closed while no room change waits or is being made
+	roomWake chan struct{} // 1-slot: changed has rooms
+	roomStop chan struct{}
+	roomDone chan struct{}
 
 	mu       sync.Mutex
 	closed   bool
@@ -180,10 +194,10 @@ func (t *shardedTransport) bound(ctx context.Context) (context.Context, context.
 	return context.WithTimeout(ctx, t.opts.RequestsTimeout)
 }
 
-// Ready waits until Redis has confirmed the namespace's subscriptions (or ctx ends), then
-// reports whether messages from the other nodes arrive: nil; an error wrapping ErrUnavailable
-// while the namespace channel's connection is lost; adapter.ErrClosed once the adapter is
-// closed. cluster.Adapter.Ready calls it.
+// Ready waits until Redis has confirmed the namespace's subscriptions, those of its current
+// room channels included (or ctx ends), then reports whether messages from the other nodes
+// arrive: nil; an error wrapping ErrUnavailable while the namespace channel's connection is
+// lost; adapter.ErrClosed once the adapter is closed. cluster.Adapter.Ready calls it.
 func (t *shardedTransport) Ready(ctx context.Context) error {
 	t.mu.Lock()
 	waits, closed := t.confirms, t.closed
@@ -197,6 +211,9 @@ func (t *shardedTransport) Ready(ctx context.Context) error {
 		case <-ctx.Done():
 			return fmt.Errorf("redisadapter: subscriptions of %s not confirmed: %w", t.nsp, ctx.Err())
 		}
+	}
+	if err := t.roomsSettled(ctx); err != nil {
+		return fmt.Errorf("redisadapter: room subscriptions of %s not confirmed: %w", t.nsp, err)
 	}
 	t.mu.Lock()
 	closed = t.closed
@@ -265,14 +282,111 @@ func shardNumSub(ctx context.Context, rdb redis.UniversalClient, ch string) (int
 	return int(m[ch]), nil
 }
 
-// SubscribeRoom implements cluster.RoomSubscriber: the room appeared on this node.
-func (t *shardedTransport) SubscribeRoom(ctx context.Context, room string) error {
-	return t.syncRoom(ctx, room)
+// SubscribeRoom implements cluster.RoomSubscriber: the room appeared on this node. The
+// subscription is made in the background, at once unless Redis is slow or away.
+func (t *shardedTransport) SubscribeRoom(_ context.Context, room string) error {
+	t.roomChanged(room)
+	return nil
 }
 
 // UnsubscribeRoom implements cluster.RoomSubscriber: the room emptied on this node.
-func (t *shardedTransport) UnsubscribeRoom(ctx context.Context, room string) error {
-	return t.syncRoom(ctx, room)
+func (t *shardedTransport) UnsubscribeRoom(_ context.Context, room string) error {
+	t.roomChanged(room)
+	return nil
+}
+
+func (t *shardedTransport) roomChanged(room string) {
+	if t.mode == wire.SubscriptionStatic {
+		return
+	}
+	t.roomMu.Lock()
+	t.changed[room] = struct{}{}
+	select {
+	case <-t.idle:
+		t.idle = make(chan struct{})
+	default:
+	}
+	t.roomMu.Unlock()
+	select {
+	case t.roomWake <- struct{}{}:
+	default:
+	}
+}
+
+// runRooms brings the room channels in line with the local rooms until roomStop is closed.
+func (t *shardedTransport) runRooms() {
+	defer close(t.roomDone)
+	for {
+		select {
+		case <-t.roomStop:
+			t.roomMu.Lock()
+			t.closeIdleLocked() // nothing more will be done
+			t.roomMu.Unlock()
+			return
+		case <-t.roomWake:
+		}
+		t.roomMu.Lock()
+		rooms := t.changed
+		t.changed = make(map[string]struct{})
+		t.roomMu.Unlock()
+		for room := range rooms {
+			ctx, cancel := context.WithTimeout(context.Background(), t.opts.RequestsTimeout)
+			err := t.syncRoom(ctx, room)
+			cancel()
+			if err != nil {
+				t.opts.Logger.Warn("redisadapter: room subscription failed", "nsp", t.nsp, "room", room, "err", err)
+			}
+		}
+		t.roomMu.Lock()
+		if len(t.changed) == 0 {
+			t.closeIdleLocked()
+		}
+		t.roomMu.Unlock()
+	}
+}
+
+// closeIdleLocked marks the room goroutine idle; the caller holds roomMu.
+func (t *shardedTransport) closeIdleLocked() {
+	select {
+	case <-t.idle: // already
+	default:
+		close(t.idle)
+	}
+}
+
+// roomsSettled waits (until ctx ends) until no room change waits or is being made, and Redis
+// has confirmed the subscription of every room channel.
+func (t *shardedTransport) roomsSettled(ctx context.Context) error {
+	for {
+		t.roomMu.Lock()
+		idle := t.idle
+		t.roomMu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		t.roomMu.Lock()
+		still := idle == t.idle
+		t.roomMu.Unlock()
+		if still {
+			break
+		}
+	}
+	t.sub.opMu.Lock()
+	waits := make([]<-chan struct{}, 0, len(t.rooms))
+	for _, w := range t.rooms {
+		waits = append(waits, w)
+	}
+	t.sub.opMu.Unlock()
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // syncRoom makes the subscription of a room's channel match the room as it is now, whatever
@@ -288,7 +402,7 @@ func (t *shardedTransport) syncRoom(ctx context.Context, room string) error {
 	closed := t.closed
 	t.mu.Unlock()
 	want := !closed && t.local.RoomSize(room) > 0 && t.hasChannel(room)
-	if want == t.rooms[room] {
+	if _, have := t.rooms[room]; want == have {
 		return nil
 	}
 	ch := t.ch.Room(room)
@@ -296,10 +410,11 @@ func (t *shardedTransport) syncRoom(ctx context.Context, room string) error {
 		delete(t.rooms, room)
 		return t.sub.unsubscribeLocked(ctx, t, ch)
 	}
-	if _, _, err := t.sub.subscribeLocked(ctx, ch, t, cluster.Topic{Kind: cluster.TopicRoom, Room: room}, false); err != nil {
+	w, _, err := t.sub.subscribeLocked(ctx, ch, t, cluster.Topic{Kind: cluster.TopicRoom, Room: room}, true)
+	if err != nil {
 		return err
 	}
-	t.rooms[room] = true
+	t.rooms[room] = w
 	return nil
 }
 
@@ -321,6 +436,8 @@ func (t *shardedTransport) Close(ctx context.Context) error {
 		t.mu.Lock()
 		t.closed = true
 		t.mu.Unlock()
+		close(t.roomStop)
+		<-t.roomDone // a room operation in progress is bounded by RequestsTimeout
 		t.inflight.Wait()
 		t.closeErr = t.sub.remove(ctx, t)
 		t.sub.opMu.Lock()

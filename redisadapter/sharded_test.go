@@ -252,8 +252,9 @@ func TestShardedFetchTimeout(t *testing.T) {
 }
 
 // TestShardedRoomSubscriptions: in dynamic modes a node subscribes to a room's channel while
-// it has the room (dynamic-private: socket ids too), and not at all in static mode; one
-// subscription per namespace channel and server; nothing left subscribed after Close.
+// it has the room (dynamic-private: socket ids too; Ready waits for those subscriptions), and
+// not at all in static mode; one subscription per namespace channel and server; nothing left
+// subscribed after Close.
 func TestShardedRoomSubscriptions(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(string(mode), func(t *testing.T) {
@@ -282,9 +283,15 @@ func TestShardedRoomSubscriptions(t *testing.T) {
 				sidSubs = 1
 			}
 			s.Join("room1", "room2")
-			waitShardNumSub(t, rdb, ns+"room1#", roomSubs)
-			waitShardNumSub(t, rdb, ns+"room2#", roomSubs)
-			waitShardNumSub(t, rdb, ns+c.id+"#", sidSubs)
+			// Ready waits for the room channels too: they are subscribed when it returns.
+			if err := ready(t, srv, 5*time.Second); err != nil {
+				t.Fatalf("Ready: %v", err)
+			}
+			for ch, want := range map[string]int64{ns + "room1#": roomSubs, ns + "room2#": roomSubs, ns + c.id + "#": sidSubs} {
+				if got := shardNumSub(t, rdb, ch); got != want {
+					t.Errorf("SHARDNUMSUB %s after Ready = %d, want %d", ch, got, want)
+				}
+			}
 			s.Leave("room1")
 			waitShardNumSub(t, rdb, ns+"room1#", 0)
 			waitShardNumSub(t, rdb, ns+"room2#", roomSubs)

@@ -144,7 +144,21 @@ func newCluster(t *testing.T, newNodes NewNodes) *cluster {
 		c.nodes[s.node].ns.addSocket(s.id, s.rooms)
 	}
 	c.waitServerCount(t)
+	c.waitReady(t)
 	return c
+}
+
+// waitReady waits until every node whose adapter has a Ready method (the cluster adapters:
+// Redis has confirmed its subscriptions, room channels included) is ready.
+func (c *cluster) waitReady(t *testing.T) {
+	t.Helper()
+	for _, n := range c.nodes {
+		if r, ok := n.Adapter.(interface{ Ready(context.Context) error }); ok {
+			if err := r.Ready(ctxWait(t)); err != nil {
+				t.Fatalf("adaptertest: %s not ready: %v", n.Name, err)
+			}
+		}
+	}
 }
 
 // waitServerCount waits until every node sees every other (subscriptions may be asynchronous).
@@ -169,12 +183,14 @@ func (c *cluster) waitServerCount(t *testing.T) {
 // every socket, the events it received meanwhile, in order. Messages of one kind arrive in
 // order, but a backend may reorder requests and broadcasts (miniredis delivers channel and
 // pattern subscriptions separately), so the barrier is a request that every node answers
-// (FetchSockets) followed by a broadcast marker that every socket receives.
+// (FetchSockets), then a wait for every node to be ready (rooms created meanwhile may need
+// subscriptions), then a broadcast marker that every socket receives.
 func (c *cluster) barrier(t *testing.T, from int) map[string][]delivery {
 	t.Helper()
 	if _, err := c.nodes[from].Adapter.FetchSockets(ctxWait(t), adapter.Target{Rooms: []string{"barrier"}}); err != nil {
 		t.Fatalf("adaptertest: barrier request: %v", err)
 	}
+	c.waitReady(t)
 	name := fmt.Sprintf("barrier-%d", time.Now().UnixNano())
 	if err := c.nodes[from].Adapter.Broadcast(context.Background(), eventPacket(t, name), adapter.Target{}); err != nil {
 		t.Fatalf("adaptertest: barrier broadcast: %v", err)
