@@ -85,6 +85,11 @@
 // subscribes to a socket-id room whose id is not 20 characters long (Node's rule would lose
 // broadcasts to it, since senders only send 20-character rooms to the namespace channel).
 //
+// Room channels are subscribed and unsubscribed in the background, so a socket's Join never
+// waits for Redis: a broadcast another node sends to a room in the instant after a socket
+// joined it here can be missed, as with Node. The adapter's Ready method (see Readiness)
+// also waits until Redis has confirmed the current room channels.
+//
 // A node whose process dies stops being counted as soon as Redis drops its connection
 // (SHARDNUMSUB no longer counts it), so the next requests wait for the living nodes only; a
 // request already waiting when a node dies still waits its timeout. Faults and readiness are

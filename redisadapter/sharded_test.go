@@ -56,6 +56,18 @@ func TestShardedSuiteRedisCluster(t *testing.T) {
 	}
 }
 
+// TestShardedSuiteSentinel runs the behaviour suite in sharded mode through a Sentinel-managed
+// client (redis.NewFailoverClient) against a master and a Sentinel started by the test.
+func TestShardedSuiteSentinel(t *testing.T) {
+	master := redistest.StartServer(t)
+	sentinel := redistest.StartSentinel(t, master.Addr)
+	adaptertest.Run(t, func(t testing.TB) []adapter.Factory {
+		rdb := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "mymaster", SentinelAddrs: []string{sentinel}})
+		t.Cleanup(func() { _ = rdb.Close() })
+		return shardedFactories(rdb, redisadapter.ShardedOptions{ChannelPrefix: redistest.Key(t)})
+	})
+}
+
 // shardCapture records what is published on some sharded channels (a raw SSUBSCRIBE; on the
 // namespace channel it counts as one more server, as any foreign subscriber would).
 type shardCapture struct {
