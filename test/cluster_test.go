@@ -57,13 +57,6 @@ type fetched struct {
 	Auth  map[string]any `json:"auth"`
 }
 
-// newClusterServer builds a Go server named name whose adapter is Redis at rdb with key, with
-// the handlers of the control protocol.
-func newClusterServer(t testing.TB, name string, rdb redis.UniversalClient, key string) *socketio.Server {
-	t.Helper()
-	return newClusterServerWith(t, name, redisadapter.New(rdb, redisadapter.Options{Key: key, RequestsTimeout: 2 * time.Second}))
-}
-
 // newClusterServerWith builds a Go server named name with adapter factory f and the handlers of
 // the control protocol.
 func newClusterServerWith(t testing.TB, name string, f adapter.Factory) *socketio.Server {
