@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -64,7 +65,9 @@ func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory 
 		ctx, cancel := context.WithTimeout(context.Background(), opts.RequestsTimeout)
 		defer cancel()
 		if err := tr.start(ctx); err != nil {
-			_ = a.Close(ctx)
+			cctx, ccancel := context.WithTimeout(context.Background(), opts.RequestsTimeout)
+			defer ccancel()
+			_ = a.Close(cctx)
 			return nil, err
 		}
 		return a, nil
@@ -120,7 +123,7 @@ var (
 func (t *shardedTransport) start(ctx context.Context) error {
 	if _, err := t.ServerCount(ctx); err != nil {
 		var rerr redis.Error
-		if errors.As(err, &rerr) {
+		if errors.As(err, &rerr) && strings.Contains(strings.ToLower(rerr.Error()), "unknown") {
 			return fmt.Errorf("redisadapter: sharded pub/sub needs Redis 7 or later (PUBSUB SHARDNUMSUB, SPUBLISH, SSUBSCRIBE): %w", err)
 		}
 		t.opts.Logger.Warn("redisadapter: Redis does not answer yet; subscribing anyway", "nsp", t.nsp, "err", err)
