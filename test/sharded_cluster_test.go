@@ -2,8 +2,11 @@ package test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gosockio/gosockio/internal/redistest"
 	"github.com/gosockio/gosockio/redisadapter"
@@ -58,4 +61,25 @@ func TestMixedClusterSharded(t *testing.T) {
 			runNode(t, 180*time.Second, "cluster-clients.js", urls...)
 		})
 	}
+}
+
+// TestMixedClusterShardedRedisCluster: the mixed cluster of TestMixedClusterSharded (dynamic
+// mode) over a Redis Cluster of three masters started by the test: the Go servers use a
+// redis.ClusterClient (each channel subscribed on its slot's master), the Node server a
+// node-redis cluster client.
+func TestMixedClusterShardedRedisCluster(t *testing.T) {
+	requireNode(t)
+	addrs := redistest.StartCluster(t, 3)
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(func() { _ = rdb.Close() })
+	prefix := redistest.Key(t)
+	opts := redisadapter.ShardedOptions{ChannelPrefix: prefix, RequestsTimeout: 2 * time.Second}
+	nodeURL := startNodeServer(t, "cluster:"+strings.Join(addrs, ","), prefix, "node0", "sharded:dynamic")
+	urls := []string{
+		"--sharded",
+		startClusterServerWith(t, "go0", redisadapter.NewSharded(rdb, opts)),
+		nodeURL,
+		startClusterServerWith(t, "go1", redisadapter.NewSharded(rdb, opts)),
+	}
+	runNode(t, 180*time.Second, "cluster-clients.js", urls...)
 }

@@ -5,12 +5,14 @@
 // Usage: node node-server.js <redis URL> <key> <server name> <requestsTimeout ms> [sharded:<mode>]
 // With "sharded:<mode>" the server uses createShardedAdapter (SPUBLISH/SSUBSCRIBE) with
 // channelPrefix <key> and subscriptionMode <mode> (static, dynamic or dynamic-private)
-// instead of createAdapter (test/cluster_test.go, TestMixedClusterSharded).
+// instead of createAdapter (test/sharded_cluster_test.go, TestMixedClusterSharded). A
+// <redis URL> of the form cluster:<host:port>,<host:port>… names the nodes of a Redis Cluster
+// (node-redis createCluster).
 // It prints "listening <port>" once ready, and runs until it is killed (SIGTERM closes it).
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
-const { createClient } = require("redis");
+const { createClient, createCluster } = require("redis");
 const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 
 const [, , redisURL, key, NAME, requestsTimeout, adapterKind] = process.argv;
@@ -24,7 +26,9 @@ function sorted(a) {
 }
 
 async function main() {
-  const pub = createClient({ url: redisURL });
+  const pub = redisURL.startsWith("cluster:")
+    ? createCluster({ rootNodes: redisURL.slice("cluster:".length).split(",").map((a) => ({ url: "redis://" + a })) })
+    : createClient({ url: redisURL });
   const sub = pub.duplicate();
   pub.on("error", (e) => console.error("redis pub:", e.message));
   sub.on("error", (e) => console.error("redis sub:", e.message));
@@ -32,6 +36,16 @@ async function main() {
 
   const httpServer = http.createServer();
   const sharded = (adapterKind || "").match(/^sharded:(.+)$/);
+  // The sharded adapter subscribes room channels without waiting for Redis; "ready" waits
+  // for those subscriptions, as the Go servers' Ready does.
+  const pending = new Set();
+  const sSubscribe = sub.sSubscribe.bind(sub);
+  sub.sSubscribe = (...args) => {
+    const p = sSubscribe(...args);
+    pending.add(p);
+    p.finally(() => pending.delete(p)).catch((e) => console.error("sSubscribe", args[0], "failed:", e.message));
+    return p;
+  };
   const io = new Server(httpServer, {
     adapter: sharded
       ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: sharded[1] })
@@ -143,6 +157,9 @@ async function main() {
         return sorted(socket.rooms);
       case "serverName":
         return NAME;
+      case "ready":
+        await Promise.all([...pending]);
+        return null;
     }
     throw new Error(`unknown op ${op.op}`);
   }
