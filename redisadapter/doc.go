@@ -88,7 +88,10 @@
 // Room channels are subscribed and unsubscribed in the background, so a socket's Join never
 // waits for Redis: a broadcast another node sends to a room in the instant after a socket
 // joined it here can be missed, as with Node. The adapter's Ready method (see Readiness)
-// also waits until Redis has confirmed the current room channels.
+// also waits until Redis has confirmed the current room channels. In a Redis Cluster, a
+// room's channel and the namespace channel may live on different shards, and messages on
+// different channels keep no order between them (a broadcast to one room may arrive after a
+// later broadcast to everyone), with Node as with Go.
 //
 // A node whose process dies stops being counted as soon as Redis drops its connection
 // (SHARDNUMSUB no longer counts it), so the next requests wait for the living nodes only; a
