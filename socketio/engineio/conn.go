@@ -504,18 +504,25 @@ func (c *Conn) onHeartbeatTimer() {
 	// timer latency does not add up.
 	c.hbDue = c.hbDue.Add(c.srv.opts.PingTimeout)
 	c.hb.Reset(max(0, c.hbDue.Sub(now)))
-	err := c.enqueueOneLocked(pingMsg)
 	var lis []func(Packet)
 	if c.lis != nil {
 		lis = c.lis.packetCreate
 	}
 	c.mu.Unlock()
-	if err != nil {
-		c.closeWith(ReasonTransportError, err, PacketClose)
-		return
-	}
+	// packetCreate listeners hear of the ping before it is queued, as in Node, so they never
+	// learn of it after the client has already answered.
 	for _, f := range lis {
 		c.safe("packetCreate listener", func() { f(pingMsg.packet()) })
+	}
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return
+	}
+	err := c.enqueueOneLocked(pingMsg)
+	c.mu.Unlock()
+	if err != nil {
+		c.closeWith(ReasonTransportError, err, PacketClose)
 	}
 }
 
