@@ -156,37 +156,51 @@ func (t *transport) ServerCount(ctx context.Context) (int, error) {
 	}
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
-	n, err := numSub(ctx, t.rdb, t.ch.Request())
+	n, err := countSubscribers(ctx, t.rdb, t.ch.Request(), false)
 	if err != nil {
 		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, err)
 	}
 	return n, nil
 }
 
-func numSub(ctx context.Context, rdb redis.UniversalClient, ch string) (int, error) {
-	if cc, ok := rdb.(*redis.ClusterClient); ok {
-		// A classic subscription lives on one node of a Redis Cluster; count on each.
-		var (
-			mu    sync.Mutex
-			total int64
-		)
-		err := cc.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error {
-			m, err := c.PubSubNumSub(ctx, ch).Result()
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			total += m[ch]
-			mu.Unlock()
-			return nil
-		})
-		return int(total), err
+// countSubscribers asks Redis how many connections subscribe ch: PUBSUB NUMSUB, or with sharded
+// PUBSUB SHARDNUMSUB. On a Redis Cluster it sums the answers of every node (a classic
+// subscription lives on one node) or, sharded, of every master.
+func countSubscribers(ctx context.Context, rdb redis.UniversalClient, ch string, sharded bool) (int, error) {
+	count := func(ctx context.Context, c redis.Cmdable) (int64, error) {
+		var m map[string]int64
+		var err error
+		if sharded {
+			m, err = c.PubSubShardNumSub(ctx, ch).Result()
+		} else {
+			m, err = c.PubSubNumSub(ctx, ch).Result()
+		}
+		return m[ch], err
 	}
-	m, err := rdb.PubSubNumSub(ctx, ch).Result()
-	if err != nil {
-		return 0, err
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		n, err := count(ctx, rdb)
+		return int(n), err
 	}
-	return int(m[ch]), nil
+	each := cc.ForEachShard
+	if sharded {
+		each = cc.ForEachMaster
+	}
+	var (
+		mu    sync.Mutex
+		total int64
+	)
+	err := each(ctx, func(ctx context.Context, c *redis.Client) error {
+		n, err := count(ctx, c)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		total += n
+		mu.Unlock()
+		return nil
+	})
+	return int(total), err
 }
 
 // Close implements cluster.Transport: deliveries stop (Close waits for one in progress) and

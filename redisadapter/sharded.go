@@ -253,36 +253,11 @@ func (t *shardedTransport) ServerCount(ctx context.Context) (int, error) {
 	}
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
-	n, err := shardNumSub(ctx, t.rdb, t.ch.Namespace())
+	n, err := countSubscribers(ctx, t.rdb, t.ch.Namespace(), true)
 	if err != nil {
 		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, err)
 	}
 	return n, nil
-}
-
-func shardNumSub(ctx context.Context, rdb redis.UniversalClient, ch string) (int, error) {
-	if cc, ok := rdb.(*redis.ClusterClient); ok {
-		var (
-			mu    sync.Mutex
-			total int64
-		)
-		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-			m, err := c.PubSubShardNumSub(ctx, ch).Result()
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			total += m[ch]
-			mu.Unlock()
-			return nil
-		})
-		return int(total), err
-	}
-	m, err := rdb.PubSubShardNumSub(ctx, ch).Result()
-	if err != nil {
-		return 0, err
-	}
-	return int(m[ch]), nil
 }
 
 // SubscribeRoom implements cluster.RoomSubscriber: the room appeared on this node. The
