@@ -9,13 +9,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // suites maps a -suite name to the function that serves it on addr until ctx ends.
@@ -53,4 +58,29 @@ func known() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// serve runs h on addr until ctx ends, then closes the protocol server (closeServer) and the
+// HTTP server within 5 s.
+func serve(ctx context.Context, logger *slog.Logger, addr, what string, h http.Handler, closeServer func(context.Context) error) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info(what+" conformance server listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = errors.Join(closeServer(shutdownCtx), srv.Shutdown(shutdownCtx))
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
 }
