@@ -185,7 +185,8 @@ func (cl *cluster) start(ctx context.Context) error {
 		redisURL = fmt.Sprintf("redis://127.0.0.1:%d", c.redisPort)
 	}
 
-	// Nodes: node1 first (it may hold the embedded Redis the others join).
+	// Nodes, in turn: each is started once the previous one answers /readyz (node1 may hold
+	// the embedded Redis the others join).
 	base := make([]string, len(nodeNames))
 	nodeIndex := map[string]int{}
 	for i, name := range nodeNames {
@@ -199,12 +200,8 @@ func (cl *cluster) start(ctx context.Context) error {
 			"--node-name", name, "--redis", redisArg); err != nil {
 			return err
 		}
-		if i == 0 || i == len(nodeNames)-1 {
-			for j := range i + 1 {
-				if err := cl.waitReady(ctx, base[j]+"readyz"); err != nil {
-					return fmt.Errorf("%s: %w", nodeNames[j], err)
-				}
-			}
+		if err := cl.waitReady(ctx, base[i]+"readyz"); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 
