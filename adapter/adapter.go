@@ -46,13 +46,19 @@ type Target struct {
 // Handshake describes the request that opened a socket's connection. It travels with
 // fetchSockets results across the cluster, so it holds plain values only.
 type Handshake struct {
-	// Headers of the first HTTP request of the session.
+	// Headers of the first HTTP request of the session, Host included (net/http keeps it
+	// apart, in Request.Host; it is put back here, as Node has it). Their order is not kept:
+	// net/http does not record it. Cluster codecs write host first, then the others in
+	// alphabetical order, with Node's rules for repeated fields.
 	Headers http.Header
-	// Query parameters of the first HTTP request.
+	// Query parameters of the first HTTP request. Cluster codecs write them in the order of
+	// their first appearance in URL, as Node's querystring does.
 	Query url.Values
 	// Auth is the payload the client sent with its CONNECT packet (nil when none).
 	Auth map[string]any
-	// Time is the creation date, formatted like JavaScript's Date.toString().
+	// Time is the creation date as JavaScript's Date.prototype.toString writes it in Node,
+	// e.g. "Sun Dec 06 2026 16:45:44 GMT+0000 (Coordinated Universal Time)": the zone's long
+	// name when it is a well-known one, else "GMT+03:00" as Node writes unnamed zones.
 	Time string
 	// Issued is the creation date in Unix milliseconds.
 	Issued int64

@@ -3,8 +3,6 @@ package socketio
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,26 +61,6 @@ func newSocket(n *Namespace, c *client, auth map[string]any) *Socket {
 		client:    c,
 		handshake: buildHandshake(c.conn.Request(), auth),
 		done:      make(chan struct{}),
-	}
-}
-
-// buildHandshake describes the session's first request.
-func buildHandshake(r *http.Request, auth map[string]any) *Handshake {
-	now := time.Now()
-	addr := r.RemoteAddr
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		addr = host
-	}
-	return &Handshake{
-		Headers: r.Header.Clone(),
-		Query:   r.URL.Query(),
-		Auth:    auth,
-		Time:    now.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)"),
-		Issued:  now.UnixMilli(),
-		URL:     r.URL.RequestURI(),
-		Address: addr,
-		XDomain: r.Header.Get("Origin") != "",
-		Secure:  r.TLS != nil,
 	}
 }
 

@@ -55,6 +55,8 @@ type fetched struct {
 	Data  any            `json:"data"`
 	Name  string         `json:"name"`
 	Auth  map[string]any `json:"auth"`
+	Host  string         `json:"host"` // handshake.headers.host
+	Time  string         `json:"time"` // handshake.time
 }
 
 // newClusterServerWith builds a Go server named name with adapter factory f and the handlers of
@@ -134,7 +136,8 @@ func runOp(srv *socketio.Server, name string, s *socketio.Socket, op *clusterOp)
 		for _, r := range socks {
 			rooms := slices.Clone(r.Rooms())
 			slices.Sort(rooms)
-			out = append(out, fetched{ID: r.ID(), Rooms: rooms, Data: r.Data(), Name: r.Handshake().Query.Get("name"), Auth: r.Handshake().Auth})
+			out = append(out, fetched{ID: r.ID(), Rooms: rooms, Data: r.Data(), Name: r.Handshake().Query.Get("name"), Auth: r.Handshake().Auth,
+				Host: r.Handshake().Headers.Get("Host"), Time: r.Handshake().Time})
 		}
 		slices.SortFunc(out, func(a, b fetched) int { return strings.Compare(a.ID, b.ID) })
 		return out, err

@@ -309,7 +309,7 @@ func toWireSocket(s *adapter.SocketInfo) wire.SocketInfo {
 			Secure:  h.Secure,
 			Issued:  h.Issued,
 			URL:     h.URL,
-			Query:   valuesObject(h.Query),
+			Query:   queryObject(h.Query, h.URL),
 		},
 		Rooms: wire.Rooms(rooms...),
 		Data:  s.Data,
@@ -321,7 +321,10 @@ func toWireSocket(s *adapter.SocketInfo) wire.SocketInfo {
 }
 
 // headerObject writes headers as Node's IncomingMessage.headers: lower-case names, repeated
-// values joined with ", " (set-cookie stays an array).
+// values joined with ", " ("; " for cookie; only the first kept for the fields Node keeps
+// once, such as host and user-agent; set-cookie stays an array). net/http keeps no order of
+// the fields: host comes first, where HTTP/1.1 clients send it, then the others in
+// alphabetical order.
 func headerObject(h http.Header) wire.Object {
 	if len(h) == 0 {
 		return nil
@@ -330,7 +333,16 @@ func headerObject(h http.Header) wire.Object {
 	for k := range h {
 		names = append(names, k)
 	}
-	slices.Sort(names)
+	slices.SortFunc(names, func(a, b string) int {
+		ah, bh := strings.EqualFold(a, "host"), strings.EqualFold(b, "host")
+		switch {
+		case ah && !bh:
+			return -1
+		case bh && !ah:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
 	o := make(wire.Object, 0, len(names))
 	for _, k := range names {
 		vs := h[k]
@@ -344,6 +356,10 @@ func headerObject(h http.Header) wire.Object {
 				a[i] = v
 			}
 			o = append(o, wire.Member{Key: name, Value: a})
+		case name == "cookie":
+			o = append(o, wire.Member{Key: name, Value: strings.Join(vs, "; ")})
+		case singleHeaders[name]:
+			o = append(o, wire.Member{Key: name, Value: vs[0]})
 		default:
 			o = append(o, wire.Member{Key: name, Value: strings.Join(vs, ", ")})
 		}
@@ -351,17 +367,42 @@ func headerObject(h http.Header) wire.Object {
 	return o
 }
 
-// valuesObject writes query parameters as Node's querystring does: single values as strings,
-// repeated ones as arrays.
-func valuesObject(q url.Values) wire.Object {
+// singleHeaders are the fields whose repetitions Node's IncomingMessage drops.
+var singleHeaders = map[string]bool{
+	"age": true, "authorization": true, "content-length": true, "content-type": true, "etag": true,
+	"expires": true, "from": true, "host": true, "if-modified-since": true,
+	"if-unmodified-since": true, "last-modified": true, "location": true, "max-forwards": true,
+	"proxy-authorization": true, "referer": true, "retry-after": true, "server": true,
+	"user-agent": true,
+}
+
+// queryObject writes query parameters as Node's querystring does: single values as strings,
+// repeated ones as arrays, keys in the order of their first appearance in the request URI
+// (uri, the handshake's URL); keys that uri does not hold come last, sorted.
+func queryObject(q url.Values, uri string) wire.Object {
 	if len(q) == 0 {
 		return nil
 	}
 	names := make([]string, 0, len(q))
-	for k := range q {
-		names = append(names, k)
+	seen := make(map[string]bool, len(q))
+	if _, raw, ok := strings.Cut(uri, "?"); ok {
+		for part := range strings.SplitSeq(raw, "&") {
+			k, _, _ := strings.Cut(part, "=")
+			if k, err := url.QueryUnescape(k); err == nil && !seen[k] {
+				if _, ok := q[k]; ok {
+					seen[k] = true
+					names = append(names, k)
+				}
+			}
+		}
 	}
-	slices.Sort(names)
+	n := len(names)
+	for k := range q {
+		if !seen[k] {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names[n:])
 	o := make(wire.Object, 0, len(names))
 	for _, k := range names {
 		vs := q[k]

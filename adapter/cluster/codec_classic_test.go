@@ -486,3 +486,48 @@ func TestValuesRoundTrip(t *testing.T) {
 		t.Errorf("data %q decodes to %q (%v), want [ev a\ufffdb]", r.Data, decoded, err)
 	}
 }
+
+// TestHandshakeAsNodeWritesIt checks the handshake a Go node gives Node peers in a fetchSockets
+// answer: headers as Node's IncomingMessage.headers (host first, cookie joined with "; ", the
+// fields Node keeps once kept once) and the query in the order of the request URI.
+func TestHandshakeAsNodeWritesIt(t *testing.T) {
+	info := adapter.SocketInfo{
+		ID: "s1",
+		Handshake: adapter.Handshake{
+			Headers: http.Header{
+				"Accept": {"a", "b"}, "Cookie": {"x=1", "y=2"}, "Host": {"127.0.0.1:3000"},
+				"User-Agent": {"ua1", "ua2"}, "Set-Cookie": {"p=1", "q=2"},
+			},
+			Query: url.Values{"EIO": {"4"}, "transport": {"polling"}, "t": {"x"}, "name": {"n"}, "a": {"1", "2"}},
+			URL:   "/socket.io/?name=n&EIO=4&a=1&transport=polling&a=2&t=x",
+		},
+	}
+	for _, codec := range []cluster.Codec{cluster.NewClassicCodec(), cluster.NewShardedCodec()} {
+		b, err := codec.Encode(&cluster.Message{Type: cluster.FetchSocketsResponse, RequestID: "r", Sockets: []adapter.SocketInfo{info}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		if !bytes.HasPrefix(b, []byte("{")) { // MessagePack: the keys and strings still appear in order
+			text = strings.Map(func(r rune) rune {
+				if r < ' ' || r > '~' {
+					return ' '
+				}
+				return r
+			}, text)
+		}
+		order := []string{"host", "127.0.0.1:3000", "accept", "a, b", "cookie", "x=1; y=2", "set-cookie", "p=1", "q=2",
+			"user-agent", "ua1", "name", "EIO", "a", "transport", "t"}
+		at := 0
+		for _, w := range order {
+			i := strings.Index(text[at:], w)
+			if i < 0 {
+				t.Fatalf("%T: %q missing or out of order after offset %d in %q", codec, w, at, text)
+			}
+			at += i + len(w)
+		}
+		if strings.Contains(text, "ua2") {
+			t.Errorf("%T: a second user-agent was kept: %q", codec, text)
+		}
+	}
+}

@@ -229,6 +229,10 @@ async function fetches(i, ctl) {
       assert.ok(c, `server ${i}: fetched unknown socket ${s.id}`);
       assert.equal(s.name, c.name, `server ${i}: handshake query of ${c.name}`);
       assert.deepEqual(s.auth, { token: "tok-" + c.name }, `server ${i}: handshake auth of ${c.name}`);
+      assert.match(String(s.host), /^[\w.\[\]:-]+:\d+$/, `server ${i}: handshake.headers.host of ${c.name}`);
+      // handshake.time as Date#toString writes it here, zone name included.
+      assert.match(String(s.time), /^\w{3} \w{3} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT[+-]\d{4} \(.+\)$/, `server ${i}: handshake.time of ${c.name}`);
+      assert.equal(s.time.replace(/^.* GMT/, ""), String(new Date(Date.parse(s.time))).replace(/^.* GMT/, ""), `server ${i}: zone of handshake.time of ${c.name}`);
       assert.deepEqual(s.rooms, sorted([c.id, ...c.rooms]), `server ${i}: rooms of ${c.name}`);
       assert.deepEqual(s.data, c.data, `server ${i}: data of ${c.name}`);
     }

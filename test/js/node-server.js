@@ -98,6 +98,8 @@ async function main() {
             data: s.data,
             name: s.handshake.query.name,
             auth: s.handshake.auth,
+            host: s.handshake.headers.host,
+            time: s.handshake.time,
           }))
           .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       }
