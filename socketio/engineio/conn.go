@@ -230,7 +230,7 @@ func (c *Conn) writableLocked() bool {
 		return false
 	}
 	if c.isWS {
-		return c.ws != nil && !c.ws.busy
+		return c.ws != nil && !c.ws.writing
 	}
 	return c.poll != nil
 }
@@ -247,11 +247,6 @@ func (c *Conn) enqueueLocked(msgs []*Message) error {
 	if n > o.MaxQueuedPackets || b > o.MaxQueuedBytes {
 		return fmt.Errorf("engineio: session %s: %d packets / %d bytes would be queued (limits %d / %d): %w",
 			c.id, n, b, o.MaxQueuedPackets, o.MaxQueuedBytes, ErrQueueFull)
-	}
-	if c.isWS {
-		for _, m := range msgs {
-			m.wsRefs.Add(1)
-		}
 	}
 	c.queue = append(c.queue, msgs...)
 	c.queueBytes = b

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gorilla/websocket"
 )
@@ -179,10 +178,8 @@ type Message struct {
 	text     []byte // polling form ("4"+Data, "b"+base64, or ctrl+Data)
 
 	wsOnce sync.Once
-	ws     *websocket.PreparedMessage
+	ws     *websocket.PreparedMessage // compressed WebSocket frame, built once (see prepared)
 	wsErr  error
-	wsRefs atomic.Int32 // WebSocket sessions this message was queued on
-	shared bool         // a package-level control packet: always sent prepared
 }
 
 // newControl builds a control packet Message (ping, pong, noop, close, open).
@@ -190,16 +187,10 @@ func newControl(t PacketType, data string) *Message {
 	return &Message{Data: []byte(data), ctrl: '0' + byte(t)}
 }
 
-func sharedControl(t PacketType, data string) *Message {
-	m := newControl(t, data)
-	m.shared = true
-	return m
-}
-
-// Shared control packets: one encoding (and one prepared frame) for every session.
+// Shared control packets: one encoding for every session.
 var (
-	pingMsg      = sharedControl(PacketPing, "")
-	pongProbeMsg = sharedControl(PacketPong, "probe")
+	pingMsg      = newControl(PacketPing, "")
+	pongProbeMsg = newControl(PacketPong, "probe")
 )
 
 // packetType returns the Engine.IO type of m.
@@ -250,7 +241,7 @@ func (m *Message) wsLen() int {
 	return 1 + len(m.Data)
 }
 
-// prepared returns the cached PreparedMessage of m.
+// prepared returns the cached PreparedMessage of m, used when m is sent with permessage-deflate.
 func (m *Message) prepared() (*websocket.PreparedMessage, error) {
 	m.wsOnce.Do(func() {
 		if m.isBinary() {

@@ -68,6 +68,7 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 		CheckOrigin:       func(*http.Request) bool { return true },
 		EnableCompression: o.PerMessageDeflate != nil,
 		WriteBufferPool:   &s.writePool,
+		ReadBufferSize:    wsReadBufferSize,
 		HandshakeTimeout:  o.PingTimeout,
 	}
 	return s, nil

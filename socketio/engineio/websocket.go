@@ -1,12 +1,15 @@
 package engineio
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -15,56 +18,77 @@ import (
 // before its TCP connection is closed.
 const closeGrace = time.Second
 
+// wsReadBufferSize is the size of each WebSocket's read buffer, kept for the connection's life.
+// Frames larger than this are read straight into the message, so it only bounds how many small
+// frames one read system call can bring in.
+const wsReadBufferSize = 512
+
 // wsTransport is one WebSocket of a session: the session's transport, or a probe while upgrading.
-// The ServeHTTP goroutine reads; writeLoop is the only writer.
+//
+// One goroutine of the server reads it for its whole life (readLoop). Writes are made by a writer
+// goroutine that exists only while something is to be written: queueing a packet on an idle
+// transport starts one, and it returns once the queue is empty. The writer takes every packet
+// queued at that moment and writes them with one system call, so a burst costs one write per
+// connection rather than one per frame. The writer is the only goroutine that writes to the
+// connection while the reader runs; once the reader has ended no writer starts again.
 type wsTransport struct {
-	c    *Conn
-	ws   *websocket.Conn
-	wake chan struct{} // 1-slot
-	done chan struct{} // closed when writeLoop returns
+	c  *Conn
+	ws *websocket.Conn
+	wg sync.WaitGroup // the writer goroutine, if any (the reader waits for it before closing)
 
 	// guarded by c.mu
-	dead         bool // discarded: the writer says goodbye and returns
-	busy         bool // the writer is writing
-	probePong    bool // a "3probe" is to be written
-	closeSent    bool // the writer sent a close frame
+	dead         bool   // discarded: the writer says goodbye and stops
+	final        bool   // the reader has ended: no writer may start
+	writing      bool   // a writer goroutine runs
+	probePong    bool   // a "3probe" is to be written
+	closeSent    bool   // a close frame was written
+	closeCode    int    // status of the goodbye close frame; 0 means 1000 (normal closure)
+	pingData     []byte // payload of a WebSocket ping to answer with a pong
+	pongOwed     bool
 	upgradeTimer *time.Timer
 }
 
 func newWSTransport(c *Conn, ws *websocket.Conn) *wsTransport {
-	return &wsTransport{c: c, ws: ws, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &wsTransport{c: c, ws: ws}
 }
 
+// signal (c.mu held) makes sure a writer runs to look at the session's state: it starts one
+// unless one is running, the reader has ended, or the WebSocket is not open yet.
 func (t *wsTransport) signal() {
-	select {
-	case t.wake <- struct{}{}:
-	default:
+	if t.writing || t.final || t.ws == nil {
+		return
 	}
+	t.writing = true
+	t.wg.Add(1)
+	go t.writeLoop()
 }
 
-// kill discards t (c.mu held): its writer sends a close frame and returns. It reports whether
-// the writer is (or was a moment ago) writing, in which case the caller must call unblock once
-// c.mu is released, so that a write stalled on a client that does not read fails at once.
+// kill discards t (c.mu held): a writer sends a close frame and stops. It reports whether a write
+// was in progress, in which case the caller must call unblock once c.mu is released, so that a
+// write stalled on a client that does not read fails at once.
 func (t *wsTransport) kill() bool {
+	busy := t.writing
 	t.dead = true
 	if t.upgradeTimer != nil {
 		t.upgradeTimer.Stop()
 	}
 	t.signal()
-	return t.busy // (a busy transport has its ws: the writer runs only once it is set)
+	return busy
 }
 
 // unblockGrace is how long a write in progress when its session closes may still take.
 const unblockGrace = 100 * time.Millisecond
 
 // unblock makes a write of t that is stalled (a client that does not read) fail soon. A write
-// about to end is unaffected, and gorilla sets its own deadline before each later write, so the
-// close frame still goes out.
+// about to end is unaffected, and the writer sets its own deadline before each later write, so
+// the close frame still goes out.
 func (t *wsTransport) unblock() {
 	_ = t.ws.NetConn().SetWriteDeadline(time.Now().Add(unblockGrace))
 }
 
-// serveWebSocketHandshake opens a WebSocket-only session.
+// serveWebSocketHandshake opens a WebSocket-only session. The request's goroutine returns once
+// the WebSocket is open, so that net/http releases what it holds for the request; a goroutine of
+// the server reads the WebSocket from then on.
 func (s *Server) serveWebSocketHandshake(id string, w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	s.sessionHeaders(h, r, id, true, false)
@@ -74,14 +98,12 @@ func (s *Server) serveWebSocketHandshake(id string, w http.ResponseWriter, r *ht
 		s.log.LogAttrs(bg, levelDebug, "engineio: websocket upgrade failed", errAttr(err))
 		return
 	}
-	s.configure(ws)
 	c := newConn(s, id, r, true)
 	t := newWSTransport(c, ws)
+	s.configure(t)
 	c.ws = t
-	s.wg.Add(1)
-	go t.writeLoop()
 	s.open(c)
-	s.readLoop(c, t)
+	s.startReader(c, t)
 }
 
 // serveUpgrade starts probing a WebSocket opened to upgrade polling session c. The probe is
@@ -106,10 +128,10 @@ func (s *Server) serveUpgrade(c *Conn, w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.configure(ws)
 	if ok {
 		c.mu.Lock()
 		t.ws = ws
+		s.configure(t)
 		if ok = !t.dead; ok {
 			t.upgradeTimer = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.cancelProbe(t) })
 		}
@@ -121,37 +143,81 @@ func (s *Server) serveUpgrade(c *Conn, w http.ResponseWriter, r *http.Request) {
 		ws.Close()
 		return
 	}
-	s.wg.Add(1)
-	go t.writeLoop()
-	s.readLoop(c, t)
+	s.startReader(c, t)
 }
 
-func (s *Server) configure(ws *websocket.Conn) {
+// configure applies the options to t's WebSocket. WebSocket pings and close frames from the
+// client are answered by t's writer (never by the reader, which must not write).
+func (s *Server) configure(t *wsTransport) {
+	ws := t.ws
 	ws.SetReadLimit(s.opts.MaxHTTPBufferSize)
 	if d := s.opts.PerMessageDeflate; d != nil {
 		_ = ws.SetCompressionLevel(d.Level) // validated by NewServer
 	}
+	ws.SetPingHandler(func(data string) error {
+		c := t.c
+		c.mu.Lock()
+		t.pingData = append(t.pingData[:0], data...)
+		t.pongOwed = true
+		t.signal()
+		c.mu.Unlock()
+		return nil
+	})
+	ws.SetCloseHandler(func(int, string) error { return nil }) // answered when the reader ends
 }
 
-// readLoop reads t until it fails, then closes it and waits for its writer. Once t is discarded
+// startReader runs readLoop on a goroutine of the server. The caller (a request of the server's)
+// holds s.wg, so the count cannot be zero here.
+func (s *Server) startReader(c *Conn, t *wsTransport) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.readLoop(c, t)
+	}()
+}
+
+// readLoop reads t until it fails, then waits for its writer and closes it. Once t is discarded
 // its frames are read and dropped, so that the client's close reply is consumed (the writer bounds
 // this with a read deadline).
 func (s *Server) readLoop(c *Conn, t *wsTransport) {
 	stopped := false
+	var err error
 	for {
-		mt, data, err := t.ws.ReadMessage()
+		var mt int
+		var data []byte
+		mt, data, err = t.ws.ReadMessage()
 		if err != nil {
-			if !stopped {
-				c.wsReadFailed(t, err)
-			}
 			break
 		}
 		if !stopped && !c.onFrame(t, mt, data) {
 			stopped = true
 		}
 	}
+	c.mu.Lock()
+	t.final = true
+	c.mu.Unlock()
+	if !stopped {
+		c.wsReadFailed(t, err)
+	}
+	t.wg.Wait()
+	c.mu.Lock()
+	bye := !t.closeSent
+	t.closeSent = true
+	code := t.closeCode
+	c.mu.Unlock()
+	if bye {
+		// No writer runs any more: answer the client's close frame, or say goodbye first.
+		_ = t.ws.WriteControl(websocket.CloseMessage, closeFrame(code), time.Now().Add(closeGrace))
+	}
 	t.ws.Close()
-	<-t.done
+}
+
+// closeFrame is the payload of a close frame with the given status (0 means normal closure).
+func closeFrame(code int) []byte {
+	if code == 0 {
+		code = websocket.CloseNormalClosure
+	}
+	return websocket.FormatCloseMessage(code, "")
 }
 
 // onFrame handles one WebSocket message; false stops reading.
@@ -160,6 +226,19 @@ func (c *Conn) onFrame(t *wsTransport, mt int, data []byte) bool {
 	dead, probing := t.dead, c.probe == t
 	c.mu.Unlock()
 	if dead {
+		return false
+	}
+	if mt == websocket.TextMessage && !utf8.Valid(data) {
+		// RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection with 1007.
+		c.mu.Lock()
+		t.closeCode = websocket.CloseInvalidFramePayloadData
+		c.mu.Unlock()
+		err := fmt.Errorf("engineio: websocket text frame is not valid UTF-8: %w", ErrInvalidPacket)
+		if probing {
+			c.cancelProbe(t)
+		} else {
+			c.closeWith(ReasonTransportError, err, PacketClose)
+		}
 		return false
 	}
 	p, err := DecodePacket(data, mt == websocket.BinaryMessage)
@@ -274,19 +353,29 @@ func wsCloseReason(err error) (string, error) {
 	return ReasonTransportError, fmt.Errorf("engineio: websocket read: %w", err)
 }
 
-// writeLoop is t's only writer. It drains the session queue while t is the session's transport,
-// writes "3probe" while t is probed, and flushes then closes on a graceful close.
+// writeLoop is t's writer: it runs while there is something to write. It drains the session queue
+// while t is the session's transport, writes "3probe" while t is probed, answers the client's
+// WebSocket pings, flushes then closes on a graceful close, and says goodbye once t is discarded.
 func (t *wsTransport) writeLoop() {
+	defer t.wg.Done()
 	c := t.c
 	s := c.srv
-	defer s.wg.Done()
-	defer close(t.done)
 	var batch []*Message
-	for range t.wake {
+	var ping []byte
+	for {
 		c.mu.Lock()
 		if t.dead {
+			bye := !t.closeSent && !t.final
+			t.closeSent = t.closeSent || bye
+			code := t.closeCode
+			t.writing = false
 			c.mu.Unlock()
-			break
+			if bye {
+				_ = t.ws.WriteControl(websocket.CloseMessage, closeFrame(code), time.Now().Add(closeGrace))
+			}
+			// Let the reader see the client's close reply, for a bounded time.
+			_ = t.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
+			return
 		}
 		closing := false
 		var reason string
@@ -304,14 +393,25 @@ func (t *wsTransport) writeLoop() {
 			closing = c.state == stateClosing
 			reason = c.closeReason
 		}
-		if len(batch) == 0 && !closing {
-			c.mu.Unlock()
-			continue
+		pong := t.pongOwed
+		if pong {
+			t.pongOwed = false
+			ping = append(ping[:0], t.pingData...)
 		}
-		t.busy = true
+		if len(batch) == 0 && !closing && !pong {
+			t.writing = false
+			c.mu.Unlock()
+			return
+		}
 		c.mu.Unlock()
 
-		err := t.writeBatch(batch)
+		var err error
+		if pong {
+			err = t.ws.WriteControl(websocket.PongMessage, ping, time.Now().Add(s.writeTimeout))
+		}
+		if err == nil {
+			err = t.writeBatch(batch)
+		}
 		n := len(batch)
 		clear(batch)
 		batch = batch[:0]
@@ -319,10 +419,9 @@ func (t *wsTransport) writeLoop() {
 			batch = nil
 		}
 		if err == nil && closing {
-			err = t.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(s.writeTimeout))
+			err = t.ws.WriteControl(websocket.CloseMessage, closeFrame(0), time.Now().Add(s.writeTimeout))
 		}
 		c.mu.Lock()
-		t.busy = false
 		if err == nil && closing {
 			t.closeSent = true
 		}
@@ -337,14 +436,6 @@ func (t *wsTransport) writeLoop() {
 			c.emitDrain()
 		}
 	}
-	// Discarded: say goodbye, then let the reader see the client's close reply (bounded).
-	c.mu.Lock()
-	sent := t.closeSent
-	c.mu.Unlock()
-	if !sent {
-		_ = t.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(closeGrace))
-	}
-	_ = t.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
 }
 
 func (c *Conn) wsWriteFailed(t *wsTransport, err error) {
@@ -356,57 +447,116 @@ func (c *Conn) wsWriteFailed(t *wsTransport, err error) {
 		c.cancelProbe(t)
 	case active:
 		c.closeWith(ReasonTransportError, err, PacketClose)
+	default:
+		c.mu.Lock()
+		t.dead = true
+		c.mu.Unlock()
 	}
 }
 
-// writeBatch writes msgs, one frame each.
+// maxWriteChunk is the most a writer copies into one buffer before writing it; bigger batches
+// take several writes.
+const maxWriteChunk = 64 << 10
+
+// writeBufPool holds the buffers writers build their frames in.
+var writeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// writeBatch writes msgs, one frame each, with as few system calls as it can: the frames are
+// built in one buffer and written together (a frame to be compressed goes through gorilla's
+// PreparedMessage instead).
 func (t *wsTransport) writeBatch(msgs []*Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
 	s := t.c.srv
-	ws := t.ws
-	if err := ws.SetWriteDeadline(time.Now().Add(s.writeTimeout)); err != nil {
+	nc := t.ws.NetConn()
+	if err := nc.SetWriteDeadline(time.Now().Add(s.writeTimeout)); err != nil {
 		return fmt.Errorf("engineio: websocket write: %w", err)
+	}
+	bp := writeBufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	defer func() {
+		if cap(buf) <= maxWriteChunk*2 {
+			*bp = buf[:0]
+			writeBufPool.Put(bp)
+		}
+	}()
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		_, err := nc.Write(buf)
+		buf = buf[:0]
+		return err
 	}
 	deflate := s.opts.PerMessageDeflate
 	for _, m := range msgs {
-		if deflate != nil {
-			ws.EnableWriteCompression(!m.NoCompress && m.wsLen() >= deflate.Threshold)
+		if deflate != nil && !m.NoCompress && m.wsLen() >= deflate.Threshold {
+			if err := flush(); err != nil {
+				return fmt.Errorf("engineio: websocket write: %w", err)
+			}
+			if err := t.writeCompressed(m); err != nil {
+				return fmt.Errorf("engineio: websocket write: %w", err)
+			}
+			continue
 		}
-		if err := writeMessage(ws, m); err != nil {
-			return fmt.Errorf("engineio: websocket write: %w", err)
+		if len(m.Data) > maxWriteChunk/2 {
+			// A large payload is not copied: its header and the buffer so far go out with it
+			// in one writev.
+			buf = appendFrameHeader(buf, m)
+			bufs := net.Buffers{buf, m.Data}
+			_, err := bufs.WriteTo(nc)
+			buf = buf[:0]
+			if err != nil {
+				return fmt.Errorf("engineio: websocket write: %w", err)
+			}
+			continue
 		}
+		buf = append(appendFrameHeader(buf, m), m.Data...)
+		if len(buf) >= maxWriteChunk {
+			if err := flush(); err != nil {
+				return fmt.Errorf("engineio: websocket write: %w", err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return fmt.Errorf("engineio: websocket write: %w", err)
 	}
 	return nil
 }
 
-var typeDigits = [...][]byte{{'0'}, {'1'}, {'2'}, {'3'}, {'4'}, {'5'}, {'6'}}
-
-// writeMessage writes m as one frame. A message queued on several WebSocket sessions (or a shared
-// control packet) goes through its cached PreparedMessage, so its frame is built once; a message
-// queued on one session only is written straight through the pooled write buffer, which costs no
-// frame copy.
-func writeMessage(ws *websocket.Conn, m *Message) error {
-	if m.shared || m.wsRefs.Load() > 1 {
-		pm, err := m.prepared()
-		if err != nil {
-			return err
-		}
-		return ws.WritePreparedMessage(pm)
-	}
-	if m.isBinary() {
-		return ws.WriteMessage(websocket.BinaryMessage, m.Data)
-	}
-	w, err := ws.NextWriter(websocket.TextMessage)
+// writeCompressed writes m through its cached PreparedMessage with permessage-deflate, so that a
+// broadcast is compressed once. gorilla sets its own write deadline.
+func (t *wsTransport) writeCompressed(m *Message) error {
+	pm, err := m.prepared()
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(typeDigits[m.packetType()]); err != nil {
-		return err
+	t.ws.EnableWriteCompression(true)
+	return t.ws.WritePreparedMessage(pm)
+}
+
+// appendFrameHeader appends the start of m as one unmasked, unfragmented, uncompressed WebSocket
+// frame (RFC 6455 §5.2; a server never masks), up to m.Data, which follows it: a binary frame for
+// a binary message, else a text frame starting with the packet type digit.
+func appendFrameHeader(b []byte, m *Message) []byte {
+	op := byte(websocket.TextMessage)
+	n := len(m.Data) + 1
+	if m.isBinary() {
+		op, n = byte(websocket.BinaryMessage), len(m.Data)
 	}
-	if _, err := w.Write(m.Data); err != nil {
-		return err
+	b = append(b, 0x80|op) // FIN
+	switch {
+	case n < 126:
+		b = append(b, byte(n))
+	case n <= 0xffff:
+		b = append(b, 126, byte(n>>8), byte(n))
+	default:
+		b = append(b, 127)
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
 	}
-	return w.Close()
+	if !m.isBinary() {
+		b = append(b, byte(m.packetType())+'0')
+	}
+	return b
 }

@@ -3,9 +3,12 @@ package engineio_test
 import (
 	"bytes"
 	"errors"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,23 +69,153 @@ func TestWebSocketManyMessagesInOrder(t *testing.T) {
 	}
 }
 
-func TestWebSocketBroadcastBuildsOneFrame(t *testing.T) {
-	e := newEnv(t, engineio.Options{})
-	m := &engineio.Message{Data: []byte("shared")}
+// countingListener counts the Write calls made on the connections it accepts.
+type countingListener struct {
+	net.Listener
+	writes atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, l: l}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	l *countingListener
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	c.l.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+// newCountingEnv is newEnv whose server connections count their writes.
+func newCountingEnv(t *testing.T, o engineio.Options) (*env, *countingListener) {
+	e := newEnv(t, o)
+	e.ts.Close()
+	ts := httptest.NewUnstartedServer(e.srv)
+	l := &countingListener{Listener: ts.Listener}
+	ts.Listener = l
+	ts.Start()
+	t.Cleanup(ts.Close)
+	e.ts = ts
+	e.url = ts.URL + e.srv.Options().Path
+	return e, l
+}
+
+func TestWebSocketBurstIsOneWrite(t *testing.T) {
+	e, l := newCountingEnv(t, engineio.Options{})
+	ws, _, c := e.wsHandshake()
+	eventually(t, "the writer to be idle", c.Writable)
+
+	// A lone frame goes out at once, in one write.
+	before := l.writes.Load()
+	if err := c.Send(text("lone")); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "frame", readText(t, ws), "4lone")
+	eventually(t, "the writer to be idle", c.Writable)
+	mustEqual(t, "writes for one frame", l.writes.Load()-before, int64(1))
+
+	// The frames of a burst (queued together) go out in one write, in order.
+	const n = 200
+	burst := make([]*engineio.Message, n)
+	for i := range burst {
+		burst[i] = text(strconv.Itoa(i) + strings.Repeat("x", 100))
+	}
+	before = l.writes.Load()
+	if err := c.Send(burst...); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		mustEqual(t, "frame", readText(t, ws), "4"+strconv.Itoa(i)+strings.Repeat("x", 100))
+	}
+	eventually(t, "the writer to be idle", c.Writable)
+	mustEqual(t, "writes for a burst of 200 frames", l.writes.Load()-before, int64(1))
+
+	// A large binary frame and text frames around it keep their order and content.
+	big := bytes.Repeat([]byte{7}, 200<<10)
+	if err := c.Send(text("a"), &engineio.Message{Data: big, Binary: true}, text("b")); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "frame", readText(t, ws), "4a")
+	mt, data := readWS(t, ws)
+	if mt != websocket.BinaryMessage || !bytes.Equal(data, big) {
+		t.Fatalf("large binary frame: type %d, %d bytes", mt, len(data))
+	}
+	mustEqual(t, "frame", readText(t, ws), "4b")
+}
+
+func TestWebSocketCompressedBroadcastBuildsOneFrame(t *testing.T) {
+	e := newEnv(t, engineio.Options{PerMessageDeflate: &engineio.DeflateOptions{Threshold: 1}})
+	m := &engineio.Message{Data: []byte(strings.Repeat("shared ", 50))}
 	var wss []*websocket.Conn
 	for range 3 {
-		ws, _, c := e.wsHandshake()
+		ws, _ := e.dial("EIO=4&transport=websocket", &websocket.Dialer{HandshakeTimeout: wait, EnableCompression: true})
+		readText(t, ws) // open
+		c := recv(t, e.rec.opened, "Open")
 		wss = append(wss, ws)
 		if err := c.Send(m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, ws := range wss {
-		mustEqual(t, "frame", readText(t, ws), "4shared")
+		mustEqual(t, "frame", readText(t, ws), "4"+string(m.Data))
 	}
 	if _, ok := engineio.Prepared(m); !ok {
-		t.Fatal("a message sent to 3 WebSocket sessions was not sent through its PreparedMessage")
+		t.Fatal("a compressed message sent to 3 WebSocket sessions was not sent through its PreparedMessage")
 	}
+}
+
+func TestWebSocketInvalidUTF8(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, _ := e.wsHandshake()
+	if err := ws.WriteMessage(websocket.TextMessage, []byte("4\xff\xfe")); err != nil {
+		t.Fatal(err)
+	}
+	ce := recv(t, e.rec.closes, "OnClose")
+	mustEqual(t, "reason", ce.reason, engineio.ReasonTransportError)
+	if !errors.Is(ce.err, engineio.ErrInvalidPacket) {
+		t.Fatalf("close error = %v, want one wrapping ErrInvalidPacket", ce.err)
+	}
+	_, err := readUntilClosed(t, ws)
+	if !websocket.IsCloseError(err, websocket.CloseInvalidFramePayloadData) {
+		t.Fatalf("read after invalid UTF-8: %v, want close frame 1007", err)
+	}
+	select {
+	case m := <-e.rec.msgs:
+		t.Fatalf("invalid UTF-8 delivered as a message: %+v", m)
+	default:
+	}
+}
+
+func TestWebSocketClientPingAnswered(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, c := e.wsHandshake()
+	pong := make(chan string, 1)
+	ws.SetPongHandler(func(data string) error { pong <- data; return nil })
+	if err := ws.WriteControl(websocket.PingMessage, []byte("hi"), time.Now().Add(wait)); err != nil {
+		t.Fatal(err)
+	}
+	// The pong handler runs inside a read: read frames the server sends until the pong came.
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if err := c.Send(text("tick")); err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "frame", readText(t, ws), "4tick")
+		select {
+		case data := <-pong:
+			mustEqual(t, "pong payload", data, "hi")
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatal("no pong for the client's ping")
 }
 
 func TestWebSocketParseError(t *testing.T) {
