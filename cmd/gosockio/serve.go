@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,7 +46,7 @@ flags:
 const defaultClientJS = "test/js/node_modules/socket.io-client/dist/socket.io.min.js"
 
 // cdnClientJS is the official CDN build the page loads when no local copy is configured.
-const cdnClientJS = "https://cdn.socket.io/4.8.1/socket.io.min.js"
+const cdnClientJS = "https://cdn.socket.io/4.8.4/socket.io.min.js"
 
 // serveConfig is everything `gosockio serve` can be told, from flags or the environment.
 type serveConfig struct {
@@ -119,7 +121,7 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 	i64(&c.MaxPayload, "max-payload", 1_000_000, "largest message a client may send, in bytes")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text", "text or json (log/slog handlers, on stderr)")
-	str(&c.NodeName, "node-name", "", "name of this node, shown by the chat page; empty means hostname:port")
+	str(&c.NodeName, "node-name", "", "name of this node, sent to every client (chat page, sticky cookie); empty means a random node-XXXXXXXX, new at each start")
 	clientJS := ""
 	if _, err := os.Stat(defaultClientJS); err == nil {
 		clientJS = defaultClientJS
@@ -213,17 +215,14 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 	log := newLogger(c, stderr)
 	slog.SetDefault(log)
 
-	// Listen first: a busy port is the most common mistake, and the default node name needs
-	// the port.
+	// Listen first: a busy port is the most common mistake.
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer ln.Close()
 	if c.NodeName == "" {
-		host, _ := os.Hostname()
-		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		c.NodeName = host + ":" + port
+		c.NodeName = randomNodeName()
 	}
 
 	cluster, err := openCluster(ctx, c, log)
@@ -248,11 +247,12 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	// The classic tutorial's page sends strings as "chat message": relay them to everyone.
-	srv.OnConnection(func(s *socketio.Socket) {
-		s.On("chat message", relayClassic(srv))
-	})
 	if c.Demo {
+		// The classic tutorial's page sends strings as "chat message": relay them to everyone.
+		// Demo only: it lets any client broadcast to every client of every node.
+		srv.OnConnection(func(s *socketio.Socket) {
+			s.On("chat message", relayClassic(srv))
+		})
 		newChat(srv, c.NodeName, log).install()
 	}
 
@@ -332,6 +332,14 @@ func adapterReady(ctx context.Context, srv *socketio.Server) error {
 		return r.Ready(ctx)
 	}
 	return nil
+}
+
+// randomNodeName is the default node name: it goes to every client (sticky cookie, the chat's
+// "hello"), so it says nothing about the machine, unlike a host name.
+func randomNodeName() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return "node-" + hex.EncodeToString(b[:])
 }
 
 func stickyCookie(c *serveConfig) string {
