@@ -142,6 +142,16 @@ type Namespace interface {
 	OnServerSideEmit(args []any, ack func(any))
 }
 
+// Readier is an optional capability of an Adapter, found by type assertion: whether the
+// adapter receives the other nodes' messages, for readiness probes. Ready returns nil when it
+// does; it may wait for that until ctx ends (the Redis adapters wait for Redis to confirm their
+// subscriptions), and returns an error while it does not (the connection to the other nodes is
+// lost, the adapter is closed). An adapter without this method, such as Memory, is always
+// ready. socketio's Server.Ready asks every namespace's adapter.
+type Readier interface {
+	Ready(ctx context.Context) error
+}
+
 // SessionStore is an optional capability of an Adapter, found by type assertion: it keeps the
 // state of disconnected sockets for connection-state recovery (Node's connectionStateRecovery).
 type SessionStore interface {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -237,6 +238,32 @@ func (s *Server) Close(ctx context.Context) error {
 		s.closeResult = errors.Join(errs...)
 	})
 	return s.closeResult
+}
+
+// Ready reports whether the server takes part in its cluster: nil when the adapter of every
+// namespace receives the other nodes' messages, for a readiness probe (/readyz). It asks each
+// adapter that implements adapter.Readier (the Redis adapters wait, until ctx ends, for Redis
+// to confirm their subscriptions, then fail while the connection is lost); an adapter without
+// that method, such as the in-memory one, is always ready. After Close it returns
+// ErrServerClosed.
+func (s *Server) Ready(ctx context.Context) error {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return ErrServerClosed
+	}
+	nsps := s.namespaces()
+	slices.SortFunc(nsps, func(a, b *Namespace) int { return strings.Compare(a.name, b.name) })
+	var errs []error
+	for _, n := range nsps {
+		if r, ok := n.Adapter().(adapter.Readier); ok {
+			if err := r.Ready(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("socketio: namespace %s not ready: %w", n.name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // engineHandler receives Engine.IO sessions.

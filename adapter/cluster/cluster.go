@@ -194,7 +194,10 @@ type Adapter struct {
 	stop    chan struct{}
 }
 
-var _ adapter.Adapter = (*Adapter)(nil)
+var (
+	_ adapter.Adapter = (*Adapter)(nil)
+	_ adapter.Readier = (*Adapter)(nil)
+)
 
 // New returns the cluster adapter of the namespace whose room index is l. uid is this node's id
 // for the namespace (in the codec's format); tr must deliver inbound messages to Receive.
@@ -243,12 +246,13 @@ func (a *Adapter) UID() string { return a.uid }
 // Local returns the namespace's room index.
 func (a *Adapter) Local() *adapter.Local { return a.local }
 
-// Ready reports whether the adapter receives the other nodes' messages, for readiness probes.
+// Ready reports whether the adapter receives the other nodes' messages, for readiness probes
+// (adapter.Readier).
 // When the Transport has a method Ready(context.Context) error, Ready returns what it returns
 // (the Redis transport waits until Redis has confirmed its subscriptions, or ctx ends, then
 // fails while its connection is lost); otherwise it returns nil at once.
 func (a *Adapter) Ready(ctx context.Context) error {
-	if r, ok := a.tr.(interface{ Ready(context.Context) error }); ok {
+	if r, ok := a.tr.(adapter.Readier); ok {
 		return r.Ready(ctx)
 	}
 	return nil
