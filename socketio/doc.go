@@ -36,6 +36,28 @@
 // handlers (OnAny, OnAnyOutgoing) behave as in Node. A panicking handler is logged and its
 // socket disconnected; the server goes on.
 //
+// # Errors in handlers
+//
+// An error returned by an event handler, a catch-all handler or a packet middleware goes to the
+// socket's OnError listeners (a middleware's error also stops the event). When the socket has
+// none, it is logged at Warn level, which the default slog level shows, with the keys "nsp",
+// "sid", "event" and "err", and "ack_pending" when the client asked for an acknowledgement
+// that was not sent. A client can send failing events as fast as it likes, so these lines are
+// rate-limited: at most 10 a second per Server, then one line with the number left out
+// ("suppressed").
+//
+// The typed handlers (Handle, Handle2) do not call their function when an argument does not
+// decode into its type (a client emitting ("login", "str") to a handler of a struct): the
+// error, which wraps ErrInvalidArgument, takes the same path. Missing arguments leave zero
+// values.
+//
+// The client is told nothing: no packet is sent, and an acknowledgement the handler did not
+// send never comes, as in Node (where an exception thrown by a listener escapes the server
+// and a middleware's error goes to the socket's "error" listeners). A client that asks for an
+// acknowledgement should bound its wait (socket.timeout(ms).emit(…) or emitWithAck), and a
+// handler that wants the client to know answers it, e.g. ev.Ack(map[string]any{"error": …}),
+// and returns nil.
+//
 // # Emitting
 //
 // Emit takes any JSON-able Go values; []byte values at any depth (top level, in maps, slices,

@@ -25,6 +25,10 @@ var (
 	// ErrNoTimeout is returned by a broadcast with acknowledgements that has neither a Timeout
 	// nor a context deadline: it would never know when to stop waiting.
 	ErrNoTimeout = errors.New("socketio: broadcast with acknowledgements needs a timeout")
+	// ErrInvalidArgument is wrapped by the errors of Event.Bind and Ack.Bind (and so of the
+	// typed handlers Handle and Handle2) when an argument does not decode into the given type:
+	// a client that emits ("login", "str") to a handler of a struct.
+	ErrInvalidArgument = errors.New("socketio: invalid argument")
 	// ErrServerClosed is returned by operations on a server after Close.
 	ErrServerClosed = errors.New("socketio: server closed")
 )

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/parser"
@@ -20,6 +21,7 @@ type Event struct {
 	Socket *Socket
 	args   parser.Args
 	ack    func([]any) error
+	acked  atomic.Bool // the acknowledgement was sent
 }
 
 // Len is the number of arguments (the event name excluded).
@@ -71,7 +73,7 @@ func bindArgs(args parser.Args, ptrs []any) error {
 			break
 		}
 		if err := args.Bind(i, p); err != nil {
-			return fmt.Errorf("socketio: argument %d: %w", i, err)
+			return fmt.Errorf("%w %d: %w", ErrInvalidArgument, i, err)
 		}
 	}
 	return nil
@@ -95,7 +97,8 @@ func ackFromValues(vals []any) (Ack, error) {
 }
 
 // Handle adapts a function that takes the event's first argument decoded into T: the typed
-// form of an event handler.
+// form of an event handler. When the argument does not decode into T, f is not called and the
+// handler returns an error wrapping ErrInvalidArgument (see Socket.OnError).
 //
 //	s.On("chat", socketio.Handle(func(ev *socketio.Event, msg ChatMessage) error { … }))
 func Handle[T any](f func(ev *Event, arg T) error) func(*Event) error {

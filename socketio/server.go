@@ -48,6 +48,7 @@ type Server struct {
 	opts   Options
 	log    *slog.Logger
 	engine *engineio.Server
+	errLog errLog
 
 	mu          sync.RWMutex
 	nsps        map[string]*Namespace
@@ -84,6 +85,7 @@ func NewServer(opts Options) (*Server, error) {
 	s := &Server{
 		opts:    opts,
 		log:     opts.Logger,
+		errLog:  errLog{log: opts.Logger},
 		nsps:    make(map[string]*Namespace),
 		clients: make(map[*client]struct{}),
 	}
@@ -235,6 +237,7 @@ func (s *Server) Close(ctx context.Context) error {
 		case <-ctx.Done():
 			errs = append(errs, fmt.Errorf("socketio: close: %w", ctx.Err()))
 		}
+		s.errLog.close()
 		s.closeResult = errors.Join(errs...)
 	})
 	return s.closeResult

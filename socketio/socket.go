@@ -134,7 +134,8 @@ func (s *Socket) Leave(room string) { s.nsp.local.Del(s.id, room) }
 
 // On registers a handler for event. It returns a func that removes this handler. The names
 // reserved by the protocol never arrive here: use OnDisconnect, OnDisconnecting and OnError.
-// An error returned by the handler is passed to the OnError listeners.
+// An error returned by the handler is passed to the OnError listeners; with none, it is
+// logged at Warn (see "Errors in handlers" in the package documentation).
 func (s *Socket) On(event string, h func(*Event) error) func() {
 	return s.events.add(&s.mu, event, h, false)
 }
@@ -181,7 +182,8 @@ func (s *Socket) Use(mw func(*Event) error) {
 	s.mu.Unlock()
 }
 
-// OnError registers a listener for errors of packet middlewares and event handlers.
+// OnError registers a listener for errors of packet middlewares and event handlers. A socket
+// with no OnError listener has these errors logged at Warn, rate-limited.
 func (s *Socket) OnError(f func(error)) {
 	s.mu.Lock()
 	s.onError = append(s.onError, f)
@@ -467,25 +469,25 @@ func (s *Socket) onEvent(p *adapter.Packet) {
 	}
 	ev := &Event{Name: name, Socket: s, args: args}
 	if p.HasID {
-		ev.ack = s.ackFunc(p.ID)
+		ev.ack = s.ackFunc(p.ID, &ev.acked)
 	}
 	s.mu.RLock()
 	mws := s.middlewares
 	s.mu.RUnlock()
 	for _, mw := range mws {
 		if err := s.call(func() error { return mw(ev) }, name); err != nil {
-			s.emitError(err)
+			s.emitError(ev, err)
 			return
 		}
 	}
 	for _, l := range s.anys.get(&s.mu, "") {
 		if err := s.call(func() error { return l.h(ev) }, name); err != nil {
-			s.emitError(err)
+			s.emitError(ev, err)
 		}
 	}
 	for _, l := range s.events.get(&s.mu, name) {
 		if err := s.call(func() error { return l.h(ev) }, name); err != nil {
-			s.emitError(err)
+			s.emitError(ev, err)
 		}
 	}
 }
@@ -500,8 +502,8 @@ func (s *Socket) call(f func() error, event string) error {
 	return err
 }
 
-func (s *Socket) ackFunc(id uint64) func([]any) error {
-	var sent atomic.Bool
+// ackFunc answers the client's acknowledgement id once; sent records that it was.
+func (s *Socket) ackFunc(id uint64, sent *atomic.Bool) func([]any) error {
 	return func(args []any) error {
 		if !sent.CompareAndSwap(false, true) {
 			return ErrNoAck
@@ -515,12 +517,14 @@ func (s *Socket) ackFunc(id uint64) func([]any) error {
 	}
 }
 
-func (s *Socket) emitError(err error) {
+// emitError hands err, returned by a middleware or handler of ev, to the OnError listeners;
+// with none, it is logged at Warn (rate-limited).
+func (s *Socket) emitError(ev *Event, err error) {
 	s.mu.RLock()
 	fs := s.onError
 	s.mu.RUnlock()
 	if len(fs) == 0 {
-		s.nsp.srv.log.Debug("socketio: event error", "nsp", s.nsp.name, "sid", s.id, "err", err)
+		s.nsp.srv.errLog.eventError(s, ev.Name, err, ev.ack != nil && !ev.acked.Load())
 	}
 	for _, f := range fs {
 		s.nsp.srv.safeCall(func() error { f(err); return nil }, "nsp", s.nsp.name, "sid", s.id)
