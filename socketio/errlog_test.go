@@ -1,71 +1,23 @@
 package socketio_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gosockio/gosockio/internal/testlog"
 	"github.com/gosockio/gosockio/socketio"
 )
-
-// logBuffer is a slog destination safe for concurrent use.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lines returns the logged lines that contain every one of subs.
-func (l *logBuffer) lines(subs ...string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for line := range strings.Lines(l.b.String()) {
-		ok := true
-		for _, s := range subs {
-			ok = ok && strings.Contains(line, s)
-		}
-		if ok {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
-// waitLines waits until n lines contain every one of subs.
-func (l *logBuffer) waitLines(t *testing.T, n int, subs ...string) []string {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got := l.lines(subs...)
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			t.Fatalf("%d of %d log lines with %q; log:\n%s", len(got), n, subs, l.b.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // TestUnhandledEventErrors: an error returned by a handler when the socket has no OnError
 // listener, and arguments that do not decode into a typed handler's types, are logged at Warn
 // (the default slog level shows them) with the namespace, socket id and event. The client's
 // acknowledgement is not sent, as in Node.
 func TestUnhandledEventErrors(t *testing.T) {
-	var logs logBuffer
+	var logs testlog.Buffer
 	e := newEnv(t, socketio.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}) // level Info
 	type login struct {
 		Name string `json:"name"`
@@ -81,7 +33,7 @@ func TestUnhandledEventErrors(t *testing.T) {
 	if _, err := c.EmitWithAck(ctx, "/", "fail"); err == nil {
 		t.Error("the failing handler's client got an acknowledgement")
 	}
-	line := logs.waitLines(t, 1, "level=WARN", "boom")[0]
+	line := logs.Wait(t, 1, "level=WARN", "boom")[0]
 	for _, want := range []string{"sid=" + sid, "nsp=/", "event=fail", "ack_pending=true", "no OnError listener"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("log line %q lacks %q", line, want)
@@ -93,7 +45,7 @@ func TestUnhandledEventErrors(t *testing.T) {
 	if _, err := c.EmitWithAck(ctx, "/", "login", "str"); err == nil {
 		t.Error("the typed handler was called with arguments that do not decode")
 	}
-	line = logs.waitLines(t, 1, "level=WARN", "event=login")[0]
+	line = logs.Wait(t, 1, "level=WARN", "event=login")[0]
 	for _, want := range []string{"sid=" + sid, "invalid argument 0", "do not decode", "ack_pending=true"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("log line %q lacks %q", line, want)
@@ -111,7 +63,7 @@ func TestUnhandledEventErrors(t *testing.T) {
 // TestEventErrorsGoToOnError: with an OnError listener, errors go there (ErrInvalidArgument
 // for arguments that do not decode) and nothing is logged.
 func TestEventErrorsGoToOnError(t *testing.T) {
-	var logs logBuffer
+	var logs testlog.Buffer
 	e := newEnv(t, socketio.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	errs := make(chan error, 1)
 	e.srv.OnConnection(func(s *socketio.Socket) {
@@ -125,7 +77,7 @@ func TestEventErrorsGoToOnError(t *testing.T) {
 	if err := recv(t, errs); !errors.Is(err, socketio.ErrInvalidArgument) {
 		t.Errorf("OnError got %v, want ErrInvalidArgument", err)
 	}
-	if got := logs.lines("level=WARN"); len(got) > 0 {
+	if got := logs.Lines("level=WARN"); len(got) > 0 {
 		t.Errorf("logged although an OnError listener took the error: %q", got)
 	}
 }
@@ -133,7 +85,7 @@ func TestEventErrorsGoToOnError(t *testing.T) {
 // TestEventErrorLogRateLimit: a client sending failing events as fast as it can gets at most
 // 10 lines a second logged, then one line with the number left out.
 func TestEventErrorLogRateLimit(t *testing.T) {
-	var logs logBuffer
+	var logs testlog.Buffer
 	e := newEnv(t, socketio.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	handled := make(chan struct{}, 100)
 	e.srv.OnConnection(func(s *socketio.Socket) {
@@ -152,8 +104,8 @@ func TestEventErrorLogRateLimit(t *testing.T) {
 	if d := time.Since(start); d > 900*time.Millisecond {
 		t.Skipf("50 events took %v: too slow a machine to count a one-second window", d)
 	}
-	sum := logs.waitLines(t, 1, "level=WARN", "rate limit")[0]
-	if got := len(logs.lines("level=WARN", "err=boom")); got != 10 {
+	sum := logs.Wait(t, 1, "level=WARN", "rate limit")[0]
+	if got := len(logs.Lines("level=WARN", "err=boom")); got != 10 {
 		t.Errorf("%d lines logged in the first second, want 10", got)
 	}
 	if !strings.Contains(sum, "suppressed=40") {
