@@ -103,3 +103,19 @@ func ExampleSocket_EmitWithAck() {
 	fmt.Println(<-answers)
 	// Output: answer: 42
 }
+
+func ExampleOptions_clientDir() {
+	// With ClientDir naming socket.io-client's dist/ directory, the server serves the browser
+	// client at /socket.io/socket.io.js (and .min.js, .esm.min.js, .map). Without it, as here,
+	// it redirects to the official CDN.
+	srv, err := socketio.NewServer(socketio.Options{ /* ClientDir: "node_modules/socket.io-client/dist" */ })
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close(context.Background())
+
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/socket.io/socket.io.js", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Location"))
+	// Output: 302 https://cdn.socket.io/4.8.4/socket.io.js
+}

@@ -40,6 +40,21 @@ type Options struct {
 	MaxAttachments int
 	// Logger receives the server's logs. Nil means slog.Default().
 	Logger *slog.Logger
+
+	// ClientDir is a directory holding the browser bundles of socket.io-client: the dist/
+	// directory of its npm package (socket.io.js, socket.io.min.js, socket.io.esm.min.js,
+	// socket.io.msgpack.min.js and their .map files). As Node's serveClient does, the server
+	// answers GET <path>socket.io.js (and the others) with the file, an ETag and
+	// Cache-Control "public, max-age=0", 304 Not Modified when If-None-Match holds the ETag, and
+	// gzip when the browser accepts it; a changed file is read again. A file the directory
+	// lacks, and every file when ClientDir is empty, is redirected (302) to the official CDN
+	// build of ClientVersion, https://cdn.socket.io/4.8.4/…, so the page works when the browser
+	// can reach the Internet. NewServer fails when ClientDir is set but is not a directory
+	// holding at least one of the bundles.
+	ClientDir string
+	// DisableServeClient turns off serving the client bundle (Node's serveClient: false):
+	// <path>socket.io.js and the others then get 404 Not Found.
+	DisableServeClient bool
 }
 
 // Server is a Socket.IO server. It is an http.Handler to mount at Options.Engine.Path
@@ -49,6 +64,7 @@ type Server struct {
 	log    *slog.Logger
 	engine *engineio.Server
 	errLog errLog
+	client *clientFiles // nil: DisableServeClient
 
 	mu          sync.RWMutex
 	nsps        map[string]*Namespace
@@ -89,6 +105,20 @@ func NewServer(opts Options) (*Server, error) {
 		nsps:    make(map[string]*Namespace),
 		clients: make(map[*client]struct{}),
 	}
+	if !opts.DisableServeClient {
+		prefix := opts.Engine.Path
+		if prefix == "" {
+			prefix = engineio.DefaultPath
+		}
+		if !strings.HasSuffix(prefix, "/") {
+			prefix += "/"
+		}
+		c, err := newClientFiles(prefix, opts.ClientDir)
+		if err != nil {
+			return nil, err
+		}
+		s.client = c
+	}
 	eng, err := engineio.NewServer(opts.Engine, engineHandler{s})
 	if err != nil {
 		return nil, fmt.Errorf("socketio: %w", err)
@@ -103,8 +133,17 @@ func NewServer(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP serves the Engine.IO endpoint (long-polling and WebSocket).
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+// ServeHTTP serves the Engine.IO endpoint (long-polling and WebSocket) and, unless
+// Options.DisableServeClient is set, the client bundle (see Options.ClientDir).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.client != nil {
+		if name, ok := s.client.match(r); ok {
+			s.client.serve(w, r, name)
+			return
+		}
+	}
+	s.engine.ServeHTTP(w, r)
+}
 
 // Engine returns the underlying Engine.IO server (Node's io.engine), e.g. for ClientsCount.
 func (s *Server) Engine() *engineio.Server { return s.engine }
