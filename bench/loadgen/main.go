@@ -112,6 +112,9 @@ func main() {
 		if _, err := raiseNofile(uint64(cfg.n) + 1024); err != nil {
 			return err
 		}
+		if err := cfg.pids.checkNofile(cfg.n); err != nil {
+			return err
+		}
 		ctx, cancel := context.WithTimeoutCause(context.Background(), cfg.timeout+cfg.hold,
 			fmt.Errorf("timed out after %v", cfg.timeout+cfg.hold))
 		defer cancel()

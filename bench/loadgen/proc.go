@@ -118,6 +118,28 @@ func readSyscw(pid int) (int64, error) {
 	return 0, fmt.Errorf("/proc/%d/io: no syscw", pid)
 }
 
+// checkNofile fails when a server may not open n more files (RLIMIT_NOFILE, soft).
+func (ps procs) checkNofile(n int) error {
+	for _, pid := range ps {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", pid))
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.HasPrefix(line, "Max open files") {
+				continue
+			}
+			f := strings.Fields(strings.TrimPrefix(line, "Max open files"))
+			if len(f) > 0 && f[0] != "unlimited" {
+				if soft, err := strconv.Atoi(f[0]); err == nil && soft < n+64 {
+					return fmt.Errorf("server %d may open %d files (RLIMIT_NOFILE), too few for %d connections", pid, soft, n)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // selfRSS is the load generator's own RSS.
 func selfRSS() int64 {
 	n, _ := readRSS(os.Getpid())
