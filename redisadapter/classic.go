@@ -2,39 +2,33 @@ package redisadapter
 
 import (
 	"context"
-	"fmt"
-	"sync"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
+	"github.com/gosockio/gosockio/internal/redispub"
 	"github.com/gosockio/gosockio/internal/wire"
 )
 
 // transport is the cluster.Transport of one namespace in the classic family: PUBLISH on the
-// channels of spec/redis-wire.md §2.1, deliveries from the Factory's shared subscriber.
+// channels of spec/redis-wire.md §2.1 (through the Factory's outbox), deliveries from the
+// Factory's shared subscriber.
 type transport struct {
+	base
 	sub  *subscriber
 	rdb  redis.UniversalClient
-	nsp  string
 	uid  string
 	ch   wire.ClassicChannels
 	opts Options
-	recv func(cluster.Topic, []byte)
 
-	mu       sync.Mutex
-	closed   bool
-	confirms []chan struct{} // closed when Redis confirms each subscription (or the subscriber ends)
-	inflight sync.WaitGroup  // deliveries in progress
-	once     sync.Once
-	closeErr error
+	confirms []<-chan struct{} // closed when Redis confirms each subscription (or the subscriber ends); guarded by mu
 }
 
 var _ cluster.Transport = (*transport)(nil)
 
-func newTransport(sub *subscriber, rdb redis.UniversalClient, nsp, uid string, opts Options) *transport {
-	return &transport{sub: sub, rdb: rdb, nsp: nsp, uid: uid, ch: wire.NewClassicChannels(opts.Key, nsp), opts: opts}
+func newTransport(sub *subscriber, out *outbox, rdb redis.UniversalClient, nsp, uid string, opts Options) *transport {
+	return &transport{base: newBase(nsp, opts.RequestsTimeout, out), sub: sub, rdb: rdb, uid: uid,
+		ch: wire.NewClassicChannels(opts.Key, nsp), opts: opts}
 }
 
 // routes are the channels the namespace subscribes (besides the broadcast pattern): requests,
@@ -45,19 +39,6 @@ func (t *transport) routes() map[string]route {
 		t.ch.Response():        {tr: t, kind: cluster.TopicResponse},
 		t.ch.ResponseTo(t.uid): {tr: t, kind: cluster.TopicResponse, node: t.uid},
 	}
-}
-
-// deliver hands an inbound message to the namespace's adapter, unless the transport is closed.
-func (t *transport) deliver(topic cluster.Topic, b []byte) {
-	t.mu.Lock()
-	if t.closed {
-		t.mu.Unlock()
-		return
-	}
-	t.inflight.Add(1)
-	t.mu.Unlock()
-	defer t.inflight.Done()
-	t.recv(topic, b)
 }
 
 func (t *transport) channel(topic cluster.Topic) string {
@@ -75,16 +56,7 @@ func (t *transport) channel(topic cluster.Topic) string {
 	return t.ch.Broadcast()
 }
 
-// bound gives ctx the RequestsTimeout when it has no deadline, so that no command waits
-// forever on a Redis that went away.
-func (t *transport) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, t.opts.RequestsTimeout)
-}
-
-func (t *transport) setConfirmations(waits []chan struct{}) {
+func (t *transport) setConfirmations(waits []<-chan struct{}) {
 	t.mu.Lock()
 	t.confirms = waits
 	t.mu.Unlock()
@@ -96,42 +68,28 @@ func (t *transport) setConfirmations(waits []chan struct{}) {
 // cluster.Adapter.Ready calls it.
 func (t *transport) Ready(ctx context.Context) error {
 	t.mu.Lock()
-	waits, closed := t.confirms, t.closed
+	waits := t.confirms
 	t.mu.Unlock()
-	if closed {
-		return fmt.Errorf("redisadapter: namespace %s: %w", t.nsp, adapter.ErrClosed)
-	}
-	for _, w := range waits {
-		select {
-		case <-w:
-		case <-ctx.Done():
-			return fmt.Errorf("redisadapter: subscriptions of %s not confirmed: %w", t.nsp, ctx.Err())
-		}
-	}
-	t.mu.Lock()
-	closed = t.closed
-	t.mu.Unlock()
-	switch {
-	case closed:
-		return fmt.Errorf("redisadapter: namespace %s: %w", t.nsp, adapter.ErrClosed)
-	case t.sub.down.Load():
-		return fmt.Errorf("redisadapter: subscriptions of %s: %w", t.nsp, ErrUnavailable)
-	}
-	return nil
+	return t.ready(ctx, waits, nil, t.sub.down.Load)
 }
 
-// Publish implements cluster.Transport.
+// Publish implements cluster.Transport: PUBLISH through the outbox, at once while Redis
+// answers and nothing is queued, else queued (see "Faults" in the package doc).
 func (t *transport) Publish(ctx context.Context, topic cluster.Topic, b []byte) error {
-	ch := t.channel(topic)
-	if t.sub.down.Load() {
-		return fmt.Errorf("redisadapter: publish %s: %w", ch, ErrUnavailable)
-	}
-	ctx, cancel := t.bound(ctx)
-	defer cancel()
-	if err := publisher(ctx, t.rdb, t.ch.Request()).Publish(ctx, ch, b).Err(); err != nil {
-		return fmt.Errorf("redisadapter: publish %s: %w", ch, err)
-	}
-	return nil
+	// Every node receives every channel of the namespace but the node-specific response one.
+	wide := topic.Kind != cluster.TopicResponse
+	return t.publish(ctx, t, "publish", t.channel(topic), b, t.ch.Request(), wide, t.sub.down.Load())
+}
+
+// PublishPayload implements redispub.Dest: one PUBLISH.
+func (t *transport) PublishPayload(ctx context.Context, ch string, b []byte) (int64, error) {
+	return publisher(ctx, t.rdb, t.ch.Request()).Publish(ctx, ch, b).Result()
+}
+
+// Subscribers implements redispub.Dest: the nodes of the namespace, as ServerCount.
+func (t *transport) Subscribers(ctx context.Context) (int64, error) {
+	n, err := t.ServerCount(ctx)
+	return int64(n), err
 }
 
 // publisher returns the client to PUBLISH a namespace's messages through. A Redis Cluster
@@ -151,72 +109,20 @@ func publisher(ctx context.Context, rdb redis.UniversalClient, key string) redis
 // ServerCount implements cluster.Transport: the subscribers of the request channel
 // (PUBSUB NUMSUB, summed over the nodes of a Redis Cluster).
 func (t *transport) ServerCount(ctx context.Context) (int, error) {
-	if t.sub.down.Load() {
-		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, ErrUnavailable)
-	}
-	ctx, cancel := t.bound(ctx)
-	defer cancel()
-	n, err := countSubscribers(ctx, t.rdb, t.ch.Request(), false)
-	if err != nil {
-		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, err)
-	}
-	return n, nil
-}
-
-// countSubscribers asks Redis how many connections subscribe ch: PUBSUB NUMSUB, or with sharded
-// PUBSUB SHARDNUMSUB. On a Redis Cluster it sums the answers of every node (a classic
-// subscription lives on one node) or, sharded, of every master.
-func countSubscribers(ctx context.Context, rdb redis.UniversalClient, ch string, sharded bool) (int, error) {
-	count := func(ctx context.Context, c redis.Cmdable) (int64, error) {
-		var m map[string]int64
-		var err error
-		if sharded {
-			m, err = c.PubSubShardNumSub(ctx, ch).Result()
-		} else {
-			m, err = c.PubSubNumSub(ctx, ch).Result()
-		}
-		return m[ch], err
-	}
-	cc, ok := rdb.(*redis.ClusterClient)
-	if !ok {
-		n, err := count(ctx, rdb)
-		return int(n), err
-	}
-	each := cc.ForEachShard
-	if sharded {
-		each = cc.ForEachMaster
-	}
-	var (
-		mu    sync.Mutex
-		total int64
-	)
-	err := each(ctx, func(ctx context.Context, c *redis.Client) error {
-		n, err := count(ctx, c)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		total += n
-		mu.Unlock()
-		return nil
+	return t.serverCount(ctx, t.sub.down.Load(), func(ctx context.Context) (int, error) {
+		return redispub.CountSubscribers(ctx, t.rdb, t.ch.Request(), false)
 	})
-	return int(total), err
 }
 
 // Close implements cluster.Transport: deliveries stop (Close waits for one in progress) and
 // the namespace's channels are unsubscribed; the last namespace of the Factory closes the
-// subscription connection.
+// subscription connection and drains the outbox.
 func (t *transport) Close(ctx context.Context) error {
-	t.once.Do(func() {
-		t.mu.Lock()
-		t.closed = true
-		t.mu.Unlock()
-		t.inflight.Wait()
+	return t.closeOnce(ctx, func() error {
 		chans := make([]string, 0, 3)
 		for ch := range t.routes() {
 			chans = append(chans, ch)
 		}
-		t.closeErr = t.sub.remove(ctx, t, chans, t.ch.Pattern())
+		return t.sub.remove(ctx, t, chans, t.ch.Pattern())
 	})
-	return t.closeErr
 }

@@ -32,16 +32,48 @@
 //
 // # Faults
 //
-// When Redis goes away, publishing returns an error: Emit and the other operations return it
-// to the caller (a node's answers to other nodes' requests are logged instead), and delivery
-// to the node's own sockets goes on. Once the subscription connection has noticed the loss,
-// these errors wrap ErrUnavailable and come at once, without waiting for Redis. Operations that wait for other nodes fail at once when
-// the server count cannot be read, and those already waiting end with an error wrapping
-// adapter.ErrTimeout. The subscription connection is re-established by go-redis, which
-// resubscribes every channel; the adapter logs the loss (Warn) and the recovery (Info).
-// Messages published while a node was disconnected are lost for it, as with Node (pub/sub
-// delivers at most once). A message that cannot be decoded, or that belongs to another
-// namespace, is logged and dropped.
+// While Redis is unreachable, a server keeps publishing into a bounded outage queue, one per
+// Factory, shared by the namespaces of the server, and publishes its content, in order, once
+// Redis is back: as Node's adapter does through node-redis' offline queue, but bounded.
+//
+//   - What goes to the queue: every message published while this server's subscription
+//     connection is lost (it notices a dead Redis within milliseconds, or by the next health
+//     check ping after 15 s of silence), every message published while the queue holds
+//     messages (so nothing new overtakes what waits: a server's messages keep their order),
+//     and a message whose PUBLISH failed because Redis could not be reached (a refused or
+//     broken connection; go-redis itself sends a command again after such a failure, so in
+//     rare cases a message Redis ran just before dying arrives twice). Broadcasts, room
+//     operations (SocketsJoin, SocketsLeave, DisconnectSockets), ServerSideEmit without
+//     acknowledgements and a node's answers to other nodes' requests return nil once queued.
+//   - Bounds: MaxQueued messages (default 10,000), MaxQueuedBytes of payload (default 16 MiB)
+//     and MaxQueueAge (default 10 s). A message the queue cannot take fails at once with an
+//     error wrapping ErrUnavailable; one that waited longer than MaxQueueAge is dropped. Both
+//     are counted (Options.Stats: Dropped, Queued, QueuedBytes) and logged (Warn, at most
+//     every 5 s). A negative MaxQueued turns the queue off: publishing then fails at once
+//     with ErrUnavailable while the subscription connection is lost.
+//   - Flush: once Redis answers, the queue waits until the namespace has as many subscribers
+//     as the receivers of its last broadcast before the outage (this server's subscriptions
+//     and the other nodes', which reconnect on their own schedule), for at most 2 s, then
+//     publishes one message at a time, in order, while new messages queue behind.
+//   - Requests that expect answers fail fast: FetchSockets, ServerSideEmit with
+//     acknowledgements, AllRooms and ServerCount return an error wrapping ErrUnavailable
+//     while the subscription connection is lost (they need the server count, and answers
+//     could not arrive), and those already waiting end with an error wrapping
+//     adapter.ErrTimeout. A broadcast with acknowledgements is queued like a broadcast, but
+//     only the acknowledgements that arrive before its timeout count.
+//   - A publish that fails for another reason (Redis answered with an error, a timeout: Redis
+//     may have run it) returns that error; a node's answer to a request is then logged.
+//   - Close: closing the last adapter of a Factory publishes what is still queued if Redis
+//     answers, for at most RequestsTimeout, and drops the rest (counted, logged); it never
+//     waits for a Redis that is away, and leaves no goroutine behind.
+//
+// Delivery to the node's own sockets goes on throughout. The subscription connection is
+// re-established by go-redis, which resubscribes every channel; the adapter logs the loss
+// (Warn), the queueing and its end (Info), and the recovery (Info). Pub/sub delivers at most
+// once, to the subscribers of the moment: what reaches Redis while a node's own subscription
+// connection is down (Redis stayed up, or other publishers had no queue) is lost for that
+// node. A message that cannot be decoded, or that belongs to another namespace, is logged
+// and dropped.
 //
 // # Readiness
 //

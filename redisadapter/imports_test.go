@@ -23,6 +23,7 @@ func TestImports(t *testing.T) {
 	allowed := map[string]bool{
 		mod + "redisadapter": true, mod + "adapter": true, mod + "adapter/cluster": true,
 		mod + "internal/wire": true, mod + "socketio/parser": true, // the cluster core's packet conversion
+		mod + "internal/redispub": true, // the outage queue, shared with the emitter
 	}
 	n := 0
 	for _, pkg := range strings.Fields(string(out)) {

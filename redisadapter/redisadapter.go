@@ -28,10 +28,11 @@ func New(rdb redis.UniversalClient, opts Options) adapter.Factory {
 		return failing(errors.New("redisadapter: redis.Ring is not supported: its shards do not share pub/sub"))
 	}
 	sub := newSubscriber(rdb, opts.Logger)
+	out := newOutbox(opts.queue())
 	return func(l *adapter.Local) (adapter.Adapter, error) {
 		nsp := l.Namespace().Name()
 		uid := wire.NewClassicID()
-		tr := newTransport(sub, rdb, nsp, uid, opts)
+		tr := newTransport(sub, out, rdb, nsp, uid, opts)
 		a := cluster.New(l, uid, tr, cluster.NewClassicCodec(), cluster.Options{
 			RequestTimeout: opts.RequestsTimeout,
 			RoomTopic:      func(string) bool { return true }, // classic: a single room has its own channel
@@ -48,8 +49,11 @@ func New(rdb redis.UniversalClient, opts Options) adapter.Factory {
 	}
 }
 
-// ErrUnavailable is wrapped by the errors of operations attempted while the adapter's
-// subscription connection to Redis is lost: they fail at once rather than wait for Redis.
+// ErrUnavailable is wrapped by the errors of operations that cannot be done while Redis is
+// unreachable: a publish that the outage queue cannot take (full, or MaxQueued is negative),
+// and the operations that wait for other nodes' answers (FetchSockets, ServerSideEmit with
+// acknowledgements, AllRooms, ServerCount) while the subscription connection is lost. They
+// fail at once rather than wait for Redis.
 var ErrUnavailable = errors.New("redisadapter: Redis unavailable")
 
 func failing(err error) adapter.Factory {

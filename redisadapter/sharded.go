@@ -11,6 +11,7 @@ import (
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
+	"github.com/gosockio/gosockio/internal/redispub"
 	"github.com/gosockio/gosockio/internal/wire"
 )
 
@@ -46,10 +47,12 @@ func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory 
 			SubscriptionStatic, SubscriptionDynamic, SubscriptionDynamicPrivate))
 	}
 	sub := newShardSubscriber(rdb, opts.Logger)
+	out := newOutbox(opts.queue())
 	return func(l *adapter.Local) (adapter.Adapter, error) {
 		nsp := l.Namespace().Name()
 		uid := wire.NewClusterID()
-		tr := &shardedTransport{sub: sub, rdb: rdb, local: l, nsp: nsp, uid: uid, ch: wire.NewShardedChannels(opts.ChannelPrefix, nsp),
+		tr := &shardedTransport{base: newBase(nsp, opts.RequestsTimeout, out), sub: sub, rdb: rdb, local: l, uid: uid,
+			ch:   wire.NewShardedChannels(opts.ChannelPrefix, nsp),
 			mode: mode, opts: opts, rooms: make(map[string]<-chan struct{}), changed: make(map[string]struct{}),
 			idle: make(chan struct{}), roomWake: make(chan struct{}, 1), roomStop: make(chan struct{}), roomDone: make(chan struct{})}
 		close(tr.idle)
@@ -78,15 +81,14 @@ func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory 
 // on the channels of spec/redis-wire.md §2.2, deliveries from the Factory's shardSubscriber,
 // and room channels (un)subscribed as local rooms come and go (cluster.RoomSubscriber).
 type shardedTransport struct {
+	base
 	sub   *shardSubscriber
 	rdb   redis.UniversalClient
 	local *adapter.Local
-	nsp   string
 	uid   string
 	ch    wire.ShardedChannels
 	mode  wire.SubscriptionMode
 	opts  ShardedOptions
-	recv  func(cluster.Topic, []byte)
 
 	// rooms are the rooms whose channel is subscribed, with the channel closed when Redis
 	// confirms it; guarded by sub.opMu.
@@ -102,13 +104,8 @@ type shardedTransport struct {
 	roomStop chan struct{}
 	roomDone chan struct{}
 
-	mu       sync.Mutex
-	closed   bool
-	nsConn   *shardConn        // the connection of the namespace channel
-	confirms []<-chan struct{} // closed when Redis confirms the namespace and response channels
-	inflight sync.WaitGroup    // deliveries in progress
-	once     sync.Once
-	closeErr error
+	nsConn   *shardConn        // the connection of the namespace channel; guarded by mu
+	confirms []<-chan struct{} // closed when Redis confirms the namespace and response channels; guarded by mu
 }
 
 var (
@@ -158,19 +155,6 @@ func (t *shardedTransport) start(ctx context.Context) error {
 	return nil
 }
 
-// deliver hands an inbound message to the namespace's adapter, unless the transport is closed.
-func (t *shardedTransport) deliver(topic cluster.Topic, b []byte) {
-	t.mu.Lock()
-	if t.closed {
-		t.mu.Unlock()
-		return
-	}
-	t.inflight.Add(1)
-	t.mu.Unlock()
-	defer t.inflight.Done()
-	t.recv(topic, b)
-}
-
 func (t *shardedTransport) channel(topic cluster.Topic) string {
 	switch topic.Kind {
 	case cluster.TopicRoom:
@@ -189,75 +173,49 @@ func (t *shardedTransport) down() bool {
 	return c != nil && c.down.Load()
 }
 
-// bound gives ctx the RequestsTimeout when it has no deadline.
-func (t *shardedTransport) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, t.opts.RequestsTimeout)
-}
-
 // Ready waits until Redis has confirmed the namespace's subscriptions, those of its current
 // room channels included (or ctx ends), then reports whether messages from the other nodes
 // arrive: nil; an error wrapping ErrUnavailable while the namespace channel's connection is
 // lost; adapter.ErrClosed once the adapter is closed. cluster.Adapter.Ready calls it.
 func (t *shardedTransport) Ready(ctx context.Context) error {
 	t.mu.Lock()
-	waits, closed := t.confirms, t.closed
+	waits := t.confirms
 	t.mu.Unlock()
-	if closed {
-		return fmt.Errorf("redisadapter: namespace %s: %w", t.nsp, adapter.ErrClosed)
-	}
-	for _, w := range waits {
-		select {
-		case <-w:
-		case <-ctx.Done():
-			return fmt.Errorf("redisadapter: subscriptions of %s not confirmed: %w", t.nsp, ctx.Err())
+	return t.ready(ctx, waits, func(ctx context.Context) error {
+		if err := t.roomsSettled(ctx); err != nil {
+			return fmt.Errorf("redisadapter: room subscriptions of %s not confirmed: %w", t.nsp, err)
 		}
-	}
-	if err := t.roomsSettled(ctx); err != nil {
-		return fmt.Errorf("redisadapter: room subscriptions of %s not confirmed: %w", t.nsp, err)
-	}
-	t.mu.Lock()
-	closed = t.closed
-	t.mu.Unlock()
-	switch {
-	case closed:
-		return fmt.Errorf("redisadapter: namespace %s: %w", t.nsp, adapter.ErrClosed)
-	case t.down():
-		return fmt.Errorf("redisadapter: subscriptions of %s: %w", t.nsp, ErrUnavailable)
-	}
-	return nil
+		return nil
+	}, t.down)
 }
 
-// Publish implements cluster.Transport: SPUBLISH on the topic's channel.
+// Publish implements cluster.Transport: SPUBLISH on the topic's channel through the outbox,
+// at once while Redis answers and nothing is queued, else queued (see "Faults" in the
+// package doc).
 func (t *shardedTransport) Publish(ctx context.Context, topic cluster.Topic, b []byte) error {
-	ch := t.channel(topic)
-	if t.down() {
-		return fmt.Errorf("redisadapter: spublish %s: %w", ch, ErrUnavailable)
-	}
-	ctx, cancel := t.bound(ctx)
-	defer cancel()
-	if err := t.rdb.SPublish(ctx, ch, b).Err(); err != nil {
-		return fmt.Errorf("redisadapter: spublish %s: %w", ch, err)
-	}
-	return nil
+	// Every node receives the namespace channel; room and response channels reach some.
+	wide := topic.Kind == cluster.TopicBroadcast || topic.Kind == cluster.TopicRequest
+	return t.publish(ctx, t, "spublish", t.channel(topic), b, t.ch.Namespace(), wide, t.down())
+}
+
+// PublishPayload implements redispub.Dest: one SPUBLISH.
+func (t *shardedTransport) PublishPayload(ctx context.Context, ch string, b []byte) (int64, error) {
+	return t.rdb.SPublish(ctx, ch, b).Result()
+}
+
+// Subscribers implements redispub.Dest: the nodes of the namespace, as ServerCount.
+func (t *shardedTransport) Subscribers(ctx context.Context) (int64, error) {
+	n, err := t.ServerCount(ctx)
+	return int64(n), err
 }
 
 // ServerCount implements cluster.Transport: the subscribers of the namespace channel
 // (PUBSUB SHARDNUMSUB, summed over the masters of a Redis Cluster). A node whose connection
 // Redis has dropped (a crashed process) is no longer counted.
 func (t *shardedTransport) ServerCount(ctx context.Context) (int, error) {
-	if t.down() {
-		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, ErrUnavailable)
-	}
-	ctx, cancel := t.bound(ctx)
-	defer cancel()
-	n, err := countSubscribers(ctx, t.rdb, t.ch.Namespace(), true)
-	if err != nil {
-		return 0, fmt.Errorf("redisadapter: server count of %s: %w", t.nsp, err)
-	}
-	return n, nil
+	return t.serverCount(ctx, t.down(), func(ctx context.Context) (int, error) {
+		return redispub.CountSubscribers(ctx, t.rdb, t.ch.Namespace(), true)
+	})
 }
 
 // SubscribeRoom implements cluster.RoomSubscriber: the room appeared on this node. The
@@ -376,10 +334,7 @@ func (t *shardedTransport) syncRoom(ctx context.Context, room string) error {
 	}
 	t.sub.opMu.Lock()
 	defer t.sub.opMu.Unlock()
-	t.mu.Lock()
-	closed := t.closed
-	t.mu.Unlock()
-	want := !closed && t.local.RoomSize(room) > 0 && t.hasChannel(room)
+	want := !t.isClosed() && t.local.RoomSize(room) > 0 && t.hasChannel(room)
 	if _, have := t.rooms[room]; want == have {
 		return nil
 	}
@@ -409,18 +364,15 @@ func (t *shardedTransport) hasChannel(room string) bool {
 
 // Close implements cluster.Transport: deliveries stop (Close waits for one in progress) and
 // the namespace's channels are unsubscribed; connections left without channels are closed.
+// The last namespace of the Factory drains the outbox.
 func (t *shardedTransport) Close(ctx context.Context) error {
-	t.once.Do(func() {
-		t.mu.Lock()
-		t.closed = true
-		t.mu.Unlock()
+	return t.closeOnce(ctx, func() error {
 		close(t.roomStop)
 		<-t.roomDone // a room operation in progress is bounded by RequestsTimeout
-		t.inflight.Wait()
-		t.closeErr = t.sub.remove(ctx, t)
+		err := t.sub.remove(ctx, t)
 		t.sub.opMu.Lock()
 		clear(t.rooms)
 		t.sub.opMu.Unlock()
+		return err
 	})
-	return t.closeErr
 }

@@ -74,7 +74,7 @@ func (s *subscriber) add(ctx context.Context, tr *transport, channels map[string
 		go s.run(s.ps, s.stop, s.done)
 	}
 	ps := s.ps
-	var waits []chan struct{}
+	var waits []<-chan struct{}
 	names := make([]string, 0, len(channels))
 	for ch, r := range channels {
 		s.channels[ch] = r
