@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,6 +49,11 @@ type config struct {
 }
 
 func main() {
+	run()
+	os.Exit(exitCode)
+}
+
+func run() {
 	if len(os.Args) > 1 && os.Args[1] == "report" {
 		if err := report(os.Stdout, os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "loadgen report:", err)
@@ -78,7 +84,20 @@ func main() {
 	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "give up after this long (plus -hold)")
 	flag.StringVar(&server, "server", "", "label copied into the result (run.sh: go1, go, node)")
 	flag.IntVar(&round, "round", 0, "round number copied into the result")
+	cpuprofile := flag.String("cpuprofile", "", "write the load generator's CPU profile to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 
 	res := newResult()
 	res.set("scenario", cfg.scenario)
@@ -129,9 +148,12 @@ func main() {
 	fmt.Println(string(b))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
-		os.Exit(1)
+		exitCode = 1
 	}
 }
+
+// exitCode is set by main; the deferred profile is written before the process exits with it.
+var exitCode int
 
 var scenarios = map[string]func(context.Context, *config, *result) error{
 	"mem":    runMem,
