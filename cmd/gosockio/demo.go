@@ -8,7 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -17,33 +17,15 @@ var webFiles embed.FS
 
 var pageTemplate = template.Must(template.ParseFS(webFiles, "web/index.html"))
 
-// clientJSRoute is where the page loads a local copy of the Socket.IO browser client from.
-const clientJSRoute = "/vendor/socket.io.min.js"
-
-// mountDemo serves the chat page at /, its script and style under /static/, and the Socket.IO
-// browser client: the file named by --client-js at /vendor/socket.io.min.js, or else a URL
-// (--client-js, or the official CDN when it is empty) that the page loads directly.
+// mountDemo serves the chat page at /, its script and style under /static/. The page loads
+// the Socket.IO browser client from pageClientJS.
 func mountDemo(mux *http.ServeMux, c *serveConfig, log *slog.Logger) error {
-	src := c.ClientJS
-	switch {
-	case src == "":
-		src = cdnClientJS
-		log.Info("chat demo: the page loads the Socket.IO client from the CDN (set --client-js to serve a local copy)", "url", src)
-	case strings.HasPrefix(src, "https://") || strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "//"):
-	default:
-		file := src
-		if _, err := os.Stat(file); err != nil {
-			return fmt.Errorf("--client-js: %w", err)
-		}
-		mux.HandleFunc("GET "+clientJSRoute, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-			http.ServeFile(w, r, file)
-		})
-		src = clientJSRoute
+	src := pageClientJS(c)
+	if !strings.HasPrefix(src, c.Path) {
+		log.Info("chat demo: the page loads the Socket.IO client from this URL", "url", src)
 	}
-
 	var page bytes.Buffer
-	if err := pageTemplate.Execute(&page, struct{ Path, ClientJS string }{c.Path, src}); err != nil {
+	if err := pageTemplate.Execute(&page, struct{ Path, ClientJS, CDN string }{c.Path, src, cdnClientJS}); err != nil {
 		return fmt.Errorf("chat page: %w", err)
 	}
 	body := page.Bytes()
@@ -66,4 +48,20 @@ func mountDemo(mux *http.ServeMux, c *serveConfig, log *slog.Logger) error {
 	}
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	return nil
+}
+
+// pageClientJS is the URL of the Socket.IO browser client for the chat page: --client-js when
+// it is a URL; else the server's own copy (the file --client-js names, socket.io.min.js by
+// default, redirected to the CDN when there is no local copy); the CDN when --serve-client is
+// off.
+func pageClientJS(c *serveConfig) string {
+	switch {
+	case isURL(c.ClientJS):
+		return c.ClientJS
+	case !c.ServeClient:
+		return cdnClientJS
+	case c.ClientJS != "":
+		return c.Path + filepath.Base(c.ClientJS)
+	}
+	return c.Path + "socket.io.min.js"
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,8 +46,9 @@ flags:
 // defaultClientJS is where `npm ci` in test/js puts the browser build of socket.io-client.
 const defaultClientJS = "test/js/node_modules/socket.io-client/dist/socket.io.min.js"
 
-// cdnClientJS is the official CDN build the page loads when no local copy is configured.
-const cdnClientJS = "https://cdn.socket.io/4.8.4/socket.io.min.js"
+// cdnClientJS is the official CDN build of the tested client, where the server redirects
+// requests for the client bundle when it has no local copy.
+const cdnClientJS = "https://cdn.socket.io/" + socketio.ClientVersion + "/socket.io.min.js"
 
 // serveConfig is everything `gosockio serve` can be told, from flags or the environment.
 type serveConfig struct {
@@ -61,7 +63,8 @@ type serveConfig struct {
 	LogLevel        string
 	LogFormat       string
 	NodeName        string
-	ClientJS        string
+	ClientJS        string // a file of socket.io-client's dist/ directory, or a URL for the page
+	ServeClient     bool
 	StickyCookie    string
 	Demo            bool
 	ShutdownTimeout time.Duration
@@ -126,7 +129,8 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 	if _, err := os.Stat(defaultClientJS); err == nil {
 		clientJS = defaultClientJS
 	}
-	str(&c.ClientJS, "client-js", clientJS, "the Socket.IO browser client for the chat page: a file to serve, or a URL; empty means the official CDN")
+	str(&c.ClientJS, "client-js", clientJS, "the Socket.IO browser client: a file of socket.io-client's dist/ directory (socket.io.min.js), served with its siblings at <path>socket.io.js, socket.io.min.js…; or a URL the chat page loads; empty means <path>socket.io.min.js redirects to the official CDN")
+	boolean(&c.ServeClient, "serve-client", true, "serve the Socket.IO browser client at <path>socket.io.js and its siblings (Node's serveClient)")
 	str(&c.StickyCookie, "sticky-cookie", "gosockio_node", "cookie naming this node, set on the page and on Socket.IO handshakes, for a load balancer's sticky sessions; empty means none")
 	boolean(&c.Demo, "demo", true, "serve the chat demo page at / and handle its events")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for connections to close")
@@ -231,7 +235,19 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 	}
 	defer cluster.close()
 
-	opts := socketio.Options{Logger: log, Adapter: cluster.factory}
+	dir, err := clientDir(c)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	opts := socketio.Options{Logger: log, Adapter: cluster.factory, DisableServeClient: !c.ServeClient}
+	if c.ServeClient {
+		opts.ClientDir = dir
+		if dir != "" {
+			log.Info("serving the Socket.IO client", "url", c.Path+"socket.io.js", "dir", dir)
+		} else {
+			log.Info("no local copy of the Socket.IO client (--client-js): its URLs redirect to the CDN", "url", c.Path+"socket.io.js", "cdn", cdnClientJS)
+		}
+	}
 	opts.Engine.Path = c.Path
 	opts.Engine.PingInterval = c.PingInterval
 	opts.Engine.PingTimeout = c.PingTimeout
@@ -267,7 +283,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 		defer cancel()
-		if err := adapterReady(ctx, srv); err != nil {
+		if err := srv.Ready(ctx); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -293,7 +309,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 	readyLogged := make(chan struct{})
 	go func() { // log readiness once (the adapter may wait for Redis)
 		defer close(readyLogged)
-		if err := adapterReady(ctx, srv); err == nil {
+		if err := srv.Ready(ctx); err == nil {
 			log.Info("ready: the adapter receives the other nodes' messages")
 		}
 	}()
@@ -324,14 +340,24 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 	return nil
 }
 
-// adapterReady reports whether the main namespace's adapter receives the other nodes'
-// messages: the Redis adapter's Ready (subscriptions confirmed, connection up); always for the
-// in-memory adapter.
-func adapterReady(ctx context.Context, srv *socketio.Server) error {
-	if r, ok := srv.Namespace().Adapter().(interface{ Ready(context.Context) error }); ok {
-		return r.Ready(ctx)
+// clientDir is the directory of the client bundle named by --client-js: "" for none or a
+// URL; an error when the file is missing or not one of socket.io-client's dist/ files.
+func clientDir(c *serveConfig) (string, error) {
+	f := c.ClientJS
+	if f == "" || isURL(f) {
+		return "", nil
 	}
-	return nil
+	if _, err := os.Stat(f); err != nil {
+		return "", fmt.Errorf("--client-js: %w", err)
+	}
+	if !socketio.IsClientFile(filepath.Base(f)) {
+		return "", fmt.Errorf("--client-js %s: want a file of socket.io-client's dist/ directory, such as socket.io.min.js", f)
+	}
+	return filepath.Dir(f), nil
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "//")
 }
 
 // randomNodeName is the default node name: it goes to every client (sticky cookie, the chat's

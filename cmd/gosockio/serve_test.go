@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/internal/testclient"
+	"github.com/gosockio/gosockio/internal/testlog"
+	"github.com/gosockio/gosockio/socketio"
 )
 
 func TestParseServe(t *testing.T) {
@@ -43,7 +45,7 @@ func TestParseServe(t *testing.T) {
 		Addr: "127.0.0.1:5000", Path: "/socket.io/", Redis: "redis://cache:6379/2", RedisKey: "socket.io",
 		CORSOrigins: "https://a.example, https://b.example", PingInterval: 5 * time.Second, PingTimeout: 3 * time.Second,
 		MaxPayload: 2048, LogLevel: "info", LogFormat: "json", NodeName: "n1", ClientJS: c.ClientJS,
-		StickyCookie: "gosockio_node", Demo: false, ShutdownTimeout: 10 * time.Second,
+		StickyCookie: "gosockio_node", Demo: false, ShutdownTimeout: 10 * time.Second, ServeClient: true,
 	}
 	if *c != want {
 		t.Errorf("config\n%+v\nwant\n%+v", *c, want)
@@ -88,35 +90,17 @@ func TestParseServe(t *testing.T) {
 	}
 }
 
-// logBuffer collects a server's log output; tests wait for lines in it.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // node is a `gosockio serve` running in the test process.
 type node struct {
 	addr string
-	logs *logBuffer
-	stop func() error // cancels and waits for serveCommand to return
+	logs *testlog.Buffer // the server's log output
+	stop func() error    // cancels and waits for serveCommand to return
 }
 
 func startServe(t *testing.T, args ...string) *node {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -154,7 +138,19 @@ func startServe(t *testing.T, args ...string) *node {
 
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
-	c := &http.Client{Timeout: 5 * time.Second}
+	return getWith(t, &http.Client{Timeout: 5 * time.Second}, url)
+}
+
+// getNoRedirect is get, showing a redirect instead of following it.
+func getNoRedirect(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	return getWith(t, &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}, url)
+}
+
+func getWith(t *testing.T, c *http.Client, url string) (*http.Response, string) {
+	t.Helper()
 	resp, err := c.Get(url)
 	if err != nil {
 		t.Fatal(err)
@@ -262,10 +258,22 @@ func (c *chatClient) awaitMatch(name string, want map[string]any) {
 	c.t.Fatalf("no %q event with %v", name, want)
 }
 
+// TestServeClientOff: with --serve-client=false the server does not answer for the client
+// bundle, and the chat page loads it from the CDN.
+func TestServeClientOff(t *testing.T) {
+	n := startServe(t, "--serve-client=false", "--client-js", "")
+	if resp, _ := getNoRedirect(t, "http://"+n.addr+"/socket.io/socket.io.js"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("client script with --serve-client=false: %s", resp.Status)
+	}
+	if _, page := get(t, "http://"+n.addr+"/"); !strings.Contains(page, `<script src="`+cdnClientJS+`">`) {
+		t.Errorf("the page does not load the client from the CDN:\n%s", page)
+	}
+}
+
 // TestServeCluster runs two nodes in the test process: one with the embedded Redis, one that
 // joins it by URL, and checks what a user of the binary and of the chat page relies on.
 func TestServeCluster(t *testing.T) {
-	clientJS := filepath.Join(t.TempDir(), "client.js")
+	clientJS := filepath.Join(t.TempDir(), "socket.io.min.js")
 	if err := os.WriteFile(clientJS, []byte("// the Socket.IO client\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -290,18 +298,30 @@ func TestServeCluster(t *testing.T) {
 
 	// The page, its client script (a file, or the CDN), the sticky cookie.
 	resp, page := get(t, "http://"+a.addr+"/")
-	if resp.StatusCode != 200 || !strings.Contains(page, `<script src="/vendor/socket.io.min.js">`) ||
+	if resp.StatusCode != 200 || !strings.Contains(page, `<script src="/socket.io/socket.io.min.js">`) ||
 		!strings.Contains(page, `data-path="/socket.io/"`) {
 		t.Errorf("page on node-a: %s\n%s", resp.Status, page)
 	}
 	if got := resp.Header.Get("Set-Cookie"); !strings.HasPrefix(got, "gosockio_node=node-a;") {
 		t.Errorf("page cookie %q", got)
 	}
-	if _, js := get(t, "http://"+a.addr+"/vendor/socket.io.min.js"); js != "// the Socket.IO client\n" {
-		t.Errorf("client script %q", js)
+	// The client bundle, served by the Socket.IO server from --client-js's directory, or
+	// redirected to the CDN when there is none (node-b).
+	if resp, js := get(t, "http://"+a.addr+"/socket.io/socket.io.min.js"); js != "// the Socket.IO client\n" || resp.Header.Get("ETag") == "" {
+		t.Errorf("client script %s %q", resp.Status, js)
 	}
-	if _, page := get(t, "http://"+b.addr+"/"); !strings.Contains(page, `<script src="`+cdnClientJS+`">`) {
-		t.Errorf("page on node-b does not load the client from the CDN:\n%s", page)
+	if _, page := get(t, "http://"+b.addr+"/"); !strings.Contains(page, `<script src="/socket.io/socket.io.min.js">`) {
+		t.Errorf("page on node-b does not load the client from the server:\n%s", page)
+	}
+	if resp, _ := getNoRedirect(t, "http://"+b.addr+"/socket.io/socket.io.js"); resp.StatusCode != http.StatusFound ||
+		resp.Header.Get("Location") != strings.TrimSuffix(cdnClientJS, ".min.js")+".js" {
+		t.Errorf("client script on node-b: %s, Location %q", resp.Status, resp.Header.Get("Location"))
+	}
+	// When the script does not load, the page says how to fix it.
+	for _, want := range []string{`id="client-missing"`, "npm ci", "--client-js", cdnClientJS} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q for a client that does not load", want)
+		}
 	}
 	if resp, js := get(t, "http://"+b.addr+"/static/chat.js"); resp.StatusCode != 200 || !strings.Contains(js, "emit('login'") {
 		t.Errorf("chat.js: %s", resp.Status)
@@ -450,6 +470,7 @@ func TestServeExit(t *testing.T) {
 		{"unreachable redis", "gosockio: serve: redis redis://" + unreachable + " does not answer: dial tcp " + unreachable, []string{"serve", "--addr", "127.0.0.1:0", "--redis", "redis://" + unreachable}},
 		{"busy port", "gosockio: serve: listen tcp " + busy.Addr().String() + ": bind: address already in use", []string{"serve", "--addr", busy.Addr().String()}},
 		{"missing client script", "gosockio: serve: --client-js: stat /nonexistent/socket.io.js: no such file or directory", []string{"serve", "--addr", "127.0.0.1:0", "--client-js", "/nonexistent/socket.io.js"}},
+		{"client script of another name", "gosockio: serve: --client-js " + os.Args[0] + ": want a file of socket.io-client's dist/ directory", []string{"serve", "--addr", "127.0.0.1:0", "--client-js", os.Args[0]}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -524,5 +545,24 @@ func TestServeSignal(t *testing.T) {
 	}
 	if !reflect.DeepEqual(msgs[len(msgs)-2:], []string{"shutting down", "stopped"}) {
 		t.Errorf("last log lines %q", msgs)
+	}
+}
+
+// TestDockerfileClientVersion: the image carries the socket.io-client version the server
+// redirects to and the tests run.
+func TestDockerfileClientVersion(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^ARG SOCKET_IO_CLIENT_VERSION=(\S+)$`).FindSubmatch(b)
+	switch {
+	case m == nil:
+		t.Error("Dockerfile: no ARG SOCKET_IO_CLIENT_VERSION")
+	case string(m[1]) != socketio.ClientVersion:
+		t.Errorf("Dockerfile: ARG SOCKET_IO_CLIENT_VERSION=%s, want %s (socketio.ClientVersion)", m[1], socketio.ClientVersion)
+	}
+	if !bytes.Contains(b, []byte("GOSOCKIO_CLIENT_JS=/usr/share/gosockio/socket.io-client/dist/socket.io.min.js")) {
+		t.Error("Dockerfile: GOSOCKIO_CLIENT_JS does not name the copied bundle")
 	}
 }

@@ -25,8 +25,11 @@
   window.chatState = state;   // inspected by the browser test
 
   if (typeof io !== 'function') {
+    // The script tag before this one failed: say how to fix it instead of a dead form.
     $('status-text').textContent = 'the Socket.IO client did not load';
     $('status').dataset.state = 'disconnected';
+    $('login').hidden = true;
+    $('client-missing').hidden = false;
     return;
   }
   const socket = io({ path: document.body.dataset.path || '/socket.io/' });
