@@ -64,3 +64,13 @@ func CompressBodyUnpooled(enc string, level int, body []byte) ([]byte, error) {
 
 // SetUpgradeCheck changes how long s holds a GET arriving during an upgrade.
 func SetUpgradeCheck(s *Server, d time.Duration) { s.upgradeCheck = d }
+
+// SetNoPoll makes every WebSocket of s read by a goroutine of its own (no poller).
+func SetNoPoll(s *Server) { s.noPoll = true }
+
+// Polled reports whether the server's poller watches c's WebSocket.
+func Polled(c *Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws != nil && c.ws.rc != nil
+}

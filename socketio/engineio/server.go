@@ -31,6 +31,9 @@ type Server struct {
 	closeTimeout time.Duration // bound of a graceful session close
 	writeTimeout time.Duration // bound of one WebSocket batch write
 	upgradeCheck time.Duration // how long a GET arriving during an upgrade is held
+	noPoll       bool          // every WebSocket gets a reading goroutine (tests)
+	pollOnce     sync.Once
+	poll         *poller // watches idle WebSockets (Linux); nil until the first one, or if unavailable
 
 	mu        sync.RWMutex
 	sessions  map[string]*Conn // a nil value reserves an id during a handshake
@@ -68,7 +71,6 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 		CheckOrigin:       func(*http.Request) bool { return true },
 		EnableCompression: o.PerMessageDeflate != nil,
 		WriteBufferPool:   &s.writePool,
-		ReadBufferSize:    wsReadBufferSize,
 		HandshakeTimeout:  o.PingTimeout,
 	}
 	return s, nil
@@ -385,6 +387,10 @@ func (s *Server) Close(ctx context.Context) error {
 	s.stopped = true
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.pollOnce.Do(func() {}) // no poller may start any more
+	if s.poll != nil {
+		s.poll.close()
+	}
 	s.closeErr = err
 	close(s.closeDone)
 	return err

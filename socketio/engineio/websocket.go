@@ -1,13 +1,16 @@
 package engineio
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -25,7 +28,11 @@ const wsReadBufferSize = 512
 
 // wsTransport is one WebSocket of a session: the session's transport, or a probe while upgrading.
 //
-// One goroutine of the server reads it for its whole life (readLoop). Writes are made by a writer
+// Reading: on Linux, while t is idle no goroutine waits for it: the server's poller (epoll) tells
+// when the connection becomes readable, and a reader goroutine then reads every message that has
+// come, hands each to the session, and returns (readRun). Elsewhere, or for a connection that is
+// not a plain socket (TLS), one goroutine reads t for its whole life (readLoop). Either way the
+// messages of one transport are read one at a time, in order. Writes are made by a writer
 // goroutine that exists only while something is to be written: queueing a packet on an idle
 // transport starts one, and it returns once the queue is empty. The writer takes every packet
 // queued at that moment and writes them with one system call, so a burst costs one write per
@@ -36,7 +43,15 @@ type wsTransport struct {
 	ws *websocket.Conn
 	wg sync.WaitGroup // the writer goroutine, if any (the reader waits for it before closing)
 
+	br      *bufio.Reader   // ws's read buffer: a message may be buffered already
+	rc      syscall.RawConn // set when the server's poller watches t while it is idle
+	tok     uint64          // t's poller registration
+	stopped bool            // (reader only) frames are read and dropped
+
 	// guarded by c.mu
+	reading      bool // a reader runs (always, without the poller), or finish has been claimed
+	finished     bool // finish has run or is running
+	graceTimer   *time.Timer
 	dead         bool   // discarded: the writer says goodbye and stops
 	final        bool   // the reader has ended: no writer may start
 	writing      bool   // a writer goroutine runs
@@ -92,7 +107,7 @@ func (t *wsTransport) unblock() {
 func (s *Server) serveWebSocketHandshake(id string, w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	s.sessionHeaders(h, r, id, true, false)
-	ws, err := s.upgrader.Upgrade(w, r, h)
+	ws, br, err := s.upgrade(w, r, h)
 	if err != nil {
 		s.release(id)
 		s.log.LogAttrs(bg, levelDebug, "engineio: websocket upgrade failed", errAttr(err))
@@ -100,6 +115,7 @@ func (s *Server) serveWebSocketHandshake(id string, w http.ResponseWriter, r *ht
 	}
 	c := newConn(s, id, r, true)
 	t := newWSTransport(c, ws)
+	t.br = br
 	s.configure(t)
 	c.ws = t
 	s.open(c)
@@ -120,7 +136,7 @@ func (s *Server) serveUpgrade(c *Conn, w http.ResponseWriter, r *http.Request) {
 
 	h := w.Header()
 	s.sessionHeaders(h, r, c.id, false, false)
-	ws, err := s.upgrader.Upgrade(w, r, h)
+	ws, br, err := s.upgrade(w, r, h)
 	if err != nil {
 		s.log.LogAttrs(bg, levelDebug, "engineio: websocket upgrade failed", errAttr(err))
 		if ok {
@@ -130,7 +146,7 @@ func (s *Server) serveUpgrade(c *Conn, w http.ResponseWriter, r *http.Request) {
 	}
 	if ok {
 		c.mu.Lock()
-		t.ws = ws
+		t.ws, t.br = ws, br
 		s.configure(t)
 		if ok = !t.dead; ok {
 			t.upgradeTimer = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.cancelProbe(t) })
@@ -166,37 +182,177 @@ func (s *Server) configure(t *wsTransport) {
 	ws.SetCloseHandler(func(int, string) error { return nil }) // answered when the reader ends
 }
 
-// startReader runs readLoop on a goroutine of the server. The caller (a request of the server's)
-// holds s.wg, so the count cannot be zero here.
-func (s *Server) startReader(c *Conn, t *wsTransport) {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.readLoop(c, t)
-	}()
+// upgrade completes the WebSocket handshake. It hands gorilla a read buffer of its own
+// (wsReadBufferSize bytes), which it returns, so that readRun can tell whether a whole message
+// is buffered already.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, h http.Header) (*websocket.Conn, *bufio.Reader, error) {
+	hj := &hijacker{ResponseWriter: w}
+	ws, err := s.upgrader.Upgrade(hj, r, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	if hj.br == nil {
+		ws.Close()
+		return nil, nil, errors.New("engineio: websocket: no read buffer")
+	}
+	return ws, hj.br, nil
 }
 
-// readLoop reads t until it fails, then waits for its writer and closes it. Once t is discarded
-// its frames are read and dropped, so that the client's close reply is consumed (the writer bounds
-// this with a read deadline).
-func (s *Server) readLoop(c *Conn, t *wsTransport) {
-	stopped := false
-	var err error
-	for {
-		var mt int
-		var data []byte
-		mt, data, err = t.ws.ReadMessage()
-		if err != nil {
-			break
-		}
-		if !stopped && !c.onFrame(t, mt, data) {
-			stopped = true
+// hijacker is the ResponseWriter gorilla's Upgrader sees: its Hijack returns a small read buffer
+// of ours, which gorilla keeps as the WebSocket's (it reuses the hijacked reader when its own
+// ReadBufferSize is zero).
+type hijacker struct {
+	http.ResponseWriter
+	br *bufio.Reader
+}
+
+func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := h.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("engineio: websocket: the http.ResponseWriter does not implement http.Hijacker")
+	}
+	nc, brw, err := hj.Hijack()
+	if err != nil || brw.Reader.Buffered() > 0 {
+		return nc, brw, err // (gorilla refuses a client that sent data before the handshake ended)
+	}
+	h.br = bufio.NewReaderSize(nc, wsReadBufferSize)
+	return nc, bufio.NewReadWriter(h.br, brw.Writer), nil
+}
+
+// startReader starts reading t: through the server's poller when it can watch t's connection,
+// else on a goroutine of its own. The caller (a request of the server's) holds s.wg, so the count
+// cannot be zero here; t holds one count of it until finish.
+func (s *Server) startReader(c *Conn, t *wsTransport) {
+	s.wg.Add(1)
+	if p := s.pollerFor(t.ws.NetConn()); p != nil {
+		if sc, ok := t.ws.NetConn().(syscall.Conn); ok {
+			if rc, err := sc.SyscallConn(); err == nil {
+				t.rc, t.tok = rc, p.newToken()
+				if err := p.register(rc, t.tok, t.onReadable); err == nil {
+					return
+				}
+				t.rc = nil
+			}
 		}
 	}
 	c.mu.Lock()
-	t.final = true
+	t.reading = true // for good: expire never claims t's end, the read deadline ends readLoop
 	c.mu.Unlock()
-	if !stopped {
+	go t.readLoop()
+}
+
+// pollerFor returns the server's poller (started on first use) if it can watch nc: a plain
+// socket, on Linux. Otherwise, or if the poller cannot start, it returns nil.
+func (s *Server) pollerFor(nc net.Conn) *poller {
+	if s.noPoll {
+		return nil
+	}
+	switch nc.(type) {
+	case *net.TCPConn, *net.UnixConn:
+	default:
+		return nil
+	}
+	s.pollOnce.Do(func() {
+		p, err := newPoller()
+		if err != nil {
+			s.log.LogAttrs(bg, levelDebug, "engineio: no poller: a goroutine reads each WebSocket", errAttr(err))
+			return
+		}
+		s.poll = p
+	})
+	return s.poll
+}
+
+// readLoop reads t for its whole life (when the poller does not watch it).
+func (t *wsTransport) readLoop() {
+	for {
+		mt, data, err := t.ws.ReadMessage()
+		if err != nil {
+			t.finish(err)
+			return
+		}
+		t.onMessage(mt, data)
+	}
+}
+
+// onReadable runs on the poller's goroutine when t's idle connection becomes readable: it
+// starts a reader unless t is finished.
+func (t *wsTransport) onReadable() {
+	c := t.c
+	c.mu.Lock()
+	if t.finished || t.reading {
+		c.mu.Unlock()
+		return
+	}
+	t.reading = true
+	c.mu.Unlock()
+	go t.readRun()
+}
+
+// readRun reads the messages that have come (a message whose frames are still on their way is
+// waited for), then hands t back to the poller.
+func (t *wsTransport) readRun() {
+	for {
+		mt, data, err := t.ws.ReadMessage()
+		if err != nil {
+			t.finish(err)
+			return
+		}
+		t.onMessage(mt, data)
+		if t.br.Buffered() == 0 {
+			break
+		}
+	}
+	c := t.c
+	c.mu.Lock()
+	t.reading = false
+	c.mu.Unlock()
+	if err := t.c.srv.poll.arm(t.rc, t.tok); err != nil {
+		// The connection is closed (finish did it, or is about to), or epoll failed.
+		c.mu.Lock()
+		claim := !t.finished && !t.reading
+		t.reading = t.reading || claim
+		c.mu.Unlock()
+		if claim {
+			t.finish(err)
+		}
+	}
+}
+
+// expire ends t once its goodbye has had closeGrace to be answered, unless a reader runs: that
+// one ends by its read deadline.
+func (t *wsTransport) expire() {
+	c := t.c
+	c.mu.Lock()
+	claim := !t.finished && !t.reading
+	t.reading = t.reading || claim
+	c.mu.Unlock()
+	if claim {
+		t.finish(os.ErrDeadlineExceeded)
+	}
+}
+
+// onMessage handles one message read from t.
+func (t *wsTransport) onMessage(mt int, data []byte) {
+	if !t.stopped && !t.c.onFrame(t, mt, data) {
+		t.stopped = true
+	}
+}
+
+// finish ends t once its reading is over (err is why): the session learns of it, the writer is
+// waited for, the client's close frame is answered (or a goodbye sent), and the connection is
+// closed. It runs once, by the reader that failed or by the claim of expire or readRun.
+func (t *wsTransport) finish(err error) {
+	c := t.c
+	s := c.srv
+	defer s.wg.Done()
+	c.mu.Lock()
+	t.finished, t.final = true, true
+	if t.graceTimer != nil {
+		t.graceTimer.Stop()
+	}
+	c.mu.Unlock()
+	if !t.stopped {
 		c.wsReadFailed(t, err)
 	}
 	t.wg.Wait()
@@ -208,6 +364,9 @@ func (s *Server) readLoop(c *Conn, t *wsTransport) {
 	if bye {
 		// No writer runs any more: answer the client's close frame, or say goodbye first.
 		_ = t.ws.WriteControl(websocket.CloseMessage, closeFrame(code), time.Now().Add(closeGrace))
+	}
+	if t.rc != nil {
+		s.poll.forget(t.tok)
 	}
 	t.ws.Close()
 }
@@ -375,6 +534,11 @@ func (t *wsTransport) writeLoop() {
 			}
 			// Let the reader see the client's close reply, for a bounded time.
 			_ = t.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
+			c.mu.Lock()
+			if t.graceTimer == nil && !t.finished {
+				t.graceTimer = time.AfterFunc(closeGrace, t.expire)
+			}
+			c.mu.Unlock()
 			return
 		}
 		closing := false

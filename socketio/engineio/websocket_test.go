@@ -2,10 +2,12 @@ package engineio_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -366,4 +368,91 @@ func TestWebSocketWritable(t *testing.T) {
 		t.Fatal("SendVolatile failed on an idle WebSocket")
 	}
 	mustEqual(t, "volatile", readText(t, ws), "4v")
+}
+
+// TestWebSocketReadModes runs the reading paths with the poller (Linux) and with a goroutine per
+// WebSocket: bursts of frames read in one go, a message larger than the socket buffers, a close
+// from either side.
+func TestWebSocketReadModes(t *testing.T) {
+	for _, mode := range []string{"poller", "goroutine"} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t, engineio.Options{MaxHTTPBufferSize: 4 << 20})
+			if mode == "goroutine" {
+				engineio.SetNoPoll(e.srv)
+			}
+			ws, _, c := e.wsHandshake()
+			if want := mode == "poller" && runtime.GOOS == "linux"; engineio.Polled(c) != want {
+				t.Fatalf("Polled = %v, want %v", engineio.Polled(c), want)
+			}
+			// A burst: many frames reach the server in few segments.
+			const n = 300
+			for i := range n {
+				if err := ws.WriteMessage(websocket.TextMessage, []byte("4"+strconv.Itoa(i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range n {
+				m := recv(t, e.rec.msgs, "message")
+				mustEqual(t, "message", m.data, strconv.Itoa(i))
+			}
+			// A message far larger than the read buffer and the socket buffers.
+			big := bytes.Repeat([]byte("y"), 3<<20)
+			if err := ws.WriteMessage(websocket.BinaryMessage, big); err != nil {
+				t.Fatal(err)
+			}
+			m := recv(t, e.rec.msgs, "message")
+			if !m.binary || m.data != string(big) {
+				t.Fatalf("big message: binary %v, %d bytes", m.binary, len(m.data))
+			}
+			// The server's messages still go out.
+			if err := c.Send(text("out")); err != nil {
+				t.Fatal(err)
+			}
+			mustEqual(t, "frame", readText(t, ws), "4out")
+
+			// The client closes: the session ends with "transport close".
+			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wait))
+			ce := recv(t, e.rec.closes, "OnClose")
+			mustEqual(t, "reason", ce.reason, engineio.ReasonTransportClose)
+			_, err := readUntilClosed(t, ws)
+			if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+				t.Fatalf("client read after its close: %v, want the server's close reply", err)
+			}
+			eventually(t, "no session left", func() bool { return e.srv.ClientsCount() == 0 })
+
+			// The server closes an idle session: its packets, then a close frame.
+			ws2, _, c2 := e.wsHandshake()
+			time.Sleep(20 * time.Millisecond) // idle: no reader runs
+			if err := c2.Send(text("bye")); err != nil {
+				t.Fatal(err)
+			}
+			c2.Close()
+			mustEqual(t, "frame", readText(t, ws2), "4bye")
+			_, err = readUntilClosed(t, ws2)
+			if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+				t.Fatalf("read after the server's close: %v, want a normal close frame", err)
+			}
+			ce = recv(t, e.rec.closes, "OnClose")
+			mustEqual(t, "reason", ce.reason, engineio.ReasonForcedClose)
+		})
+	}
+}
+
+// TestWebSocketSilentClientAfterClose: a client that never answers the close frame is let go
+// after the grace period, and Close returns.
+func TestWebSocketSilentClientAfterClose(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	ws, _, c := e.wsHandshake()
+	c.Close() // the client does not read, so it never answers
+	recv(t, e.rec.closes, "OnClose")
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	start := time.Now()
+	if err := e.srv.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Close took %v with a client that does not answer the close frame", d)
+	}
+	ws.Close()
 }
