@@ -207,10 +207,7 @@ func runOp(srv *socketio.Server, name string, s *socketio.Socket, op *clusterOp)
 		return name, nil
 	case "ready":
 		// Sharded dynamic modes subscribe room channels in the background: wait for them.
-		if r, ok := srv.Namespace().Adapter().(interface{ Ready(context.Context) error }); ok {
-			return nil, r.Ready(ctx)
-		}
-		return nil, nil
+		return nil, srv.Ready(ctx)
 	}
 	return nil, fmt.Errorf("unknown op %q", op.Op)
 }

@@ -148,12 +148,12 @@ func newCluster(t *testing.T, newNodes NewNodes) *cluster {
 	return c
 }
 
-// waitReady waits until every node whose adapter has a Ready method (the cluster adapters:
+// waitReady waits until every node whose adapter is an adapter.Readier (the cluster adapters:
 // Redis has confirmed its subscriptions, room channels included) is ready.
 func (c *cluster) waitReady(t *testing.T) {
 	t.Helper()
 	for _, n := range c.nodes {
-		if r, ok := n.Adapter.(interface{ Ready(context.Context) error }); ok {
+		if r, ok := n.Adapter.(adapter.Readier); ok {
 			if err := r.Ready(ctxWait(t)); err != nil {
 				t.Fatalf("adaptertest: %s not ready: %v", n.Name, err)
 			}
