@@ -18,6 +18,16 @@
 // matching name; their middleware and handlers are registered on the returned ParentNamespace.
 // A client asking for any other namespace receives a connect_error "Invalid namespace".
 //
+// # The browser client
+//
+// As Node's server does by default (serveClient), the Server answers GET <path>socket.io.js,
+// socket.io.min.js, socket.io.esm.min.js, socket.io.msgpack.min.js and their .map files, so a
+// page can load <script src="/socket.io/socket.io.js">. It serves them from Options.ClientDir,
+// the dist/ directory of the socket.io-client npm package, with an ETag (304 Not Modified on a
+// matching If-None-Match) and gzip; without ClientDir it redirects (302) to the official CDN
+// build of ClientVersion, https://cdn.socket.io/4.8.4/. Options.DisableServeClient turns this
+// off (404).
+//
 // Namespace.Use adds connection middleware: a returned error refuses the connection, and a
 // *ConnectError carries data to the client's connect_error listener.
 //
@@ -90,4 +100,8 @@
 // Options.Adapter selects how namespaces reach other nodes: nil is a single node
 // (adapter.Memory); redisadapter.New joins a Redis-backed cluster compatible with Node's
 // @socket.io/redis-adapter.
+//
+// Server.Ready tells a readiness probe whether the node takes part in its cluster: it asks the
+// adapter of every namespace that implements adapter.Readier (the Redis adapters: their
+// subscriptions are confirmed and the connection is up); the in-memory adapter is always ready.
 package socketio
