@@ -18,19 +18,47 @@
 // server delivers it to its matching local clients. SocketsJoin, SocketsLeave,
 // DisconnectSockets and ServerSideEmit publish one JSON request on <key>-request#<nsp>#,
 // which every server applies to its own sockets, or hands to its server-side listeners.
-// Publishing is fire and forget: a nil error means Redis accepted the message, not that any
-// server or client received it (Redis pub/sub delivers at most once, to the servers
-// subscribed at that moment).
+// Publishing is fire and forget: a nil error means Redis accepted the message (or, while
+// Redis is unreachable, the outage queue did), not that any client received it (Redis pub/sub
+// delivers at most once, to the servers subscribed at that moment). To know whether any
+// server was listening, use the …Result variants (EmitResult, SocketsJoinResult,
+// ServerSideEmitResult, …): their Result.Receivers is what PUBLISH answered, the number of
+// subscriptions that received the message, and 0 means no server did (none runs, or they use
+// another Key or another Redis). The gosockio emit command warns then.
+//
+// # Redis outages
+//
+// While Redis is unreachable, an Emitter keeps the messages it cannot publish in a bounded
+// outage queue, shared by the Emitters of one New (Of shares it), and publishes them in order
+// once Redis answers again, as Node's emitter does through node-redis' offline queue:
+//
+//   - A message goes to the queue when its PUBLISH fails because Redis could not be reached
+//     (a refused or broken connection), and every later message goes behind it until the
+//     queue is empty, so nothing new overtakes what waits. The operation returns nil and its
+//     Result has Queued set. Other errors (Redis answered with an error, a timeout, the
+//     context ended) are returned as before.
+//   - Bounds: Options.MaxQueued messages (default 10,000), MaxQueuedBytes of payload (16 MiB)
+//     and MaxQueueAge (10 s). What the queue cannot take fails with an error wrapping
+//     ErrUnavailable; what waits longer than MaxQueueAge is dropped. Both are counted
+//     (Emitter.Dropped; Emitter.Queued tells what waits) and logged (Warn, at most every 5 s).
+//     A negative MaxQueued turns the queue off.
+//   - Once Redis answers, the queue waits until the namespace's servers (the subscribers of
+//     its request channel) are as many as received the last message before the outage, at
+//     most 2 s, then publishes one message at a time.
+//   - A goroutine runs while messages are queued. Flush waits until the queue is empty; Close
+//     publishes what it can while Redis answers, then drops the rest and ends the goroutine:
+//     call it before the program exits, or queued messages are lost with the process.
 //
 // # Arguments
 //
-// Event arguments are converted the way the adapters convert them (see internal/wire): nil,
-// bool, integers, floats, strings, slices, maps with string keys, json.Number and
-// json.RawMessage map to the obvious JavaScript values; a struct value becomes an object
-// named by its json tags; a []byte reaches clients as binary (a Buffer in Node, an
-// ArrayBuffer in browsers), carried inline as a MessagePack bin item exactly as Node's
-// emitter does; a time.Time becomes a Date. ServerSideEmit requests are JSON, as in Node, so
-// a []byte argument arrives at the servers as {"type":"Buffer","data":[…]}.
+// Event arguments are converted the way the adapters convert them: nil, bool, integers,
+// floats, strings, slices, maps with string keys, json.Number and json.RawMessage map to the
+// obvious JavaScript values; a struct value becomes an object named by its json tags; a
+// []byte reaches clients as binary (a Buffer in Node, an ArrayBuffer in browsers), carried
+// inline as a MessagePack bin item exactly as Node's emitter does; a time.Time becomes a
+// Date. ServerSideEmit requests are JSON, as in Node, so a []byte argument arrives at the
+// servers as {"type":"Buffer","data":[…]}. The messages on Redis are described in
+// docs/redis-wire.md, at the root of the module's repository.
 //
 // # What an emitter cannot do
 //
@@ -43,7 +71,7 @@
 //
 // # Concurrency
 //
-// An Emitter and its BroadcastOperators are immutable values: every modifier returns a copy,
-// and all of them are safe for concurrent use. The Redis client belongs to the caller, who
-// closes it.
+// An Emitter and its BroadcastOperators are immutable values (but for the outage queue they
+// share): every modifier returns a copy, and all of them are safe for concurrent use. The
+// Redis client belongs to the caller, who closes it (after Emitter.Close).
 package emitter

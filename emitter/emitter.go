@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosockio/gosockio/internal/redispub"
 	"github.com/gosockio/gosockio/internal/wire"
 )
 
@@ -28,11 +31,48 @@ var ErrReservedEvent = errors.New("emitter: reserved event name")
 // given a nil client).
 var ErrNoClient = errors.New("emitter: no Redis client")
 
-// Options configures an Emitter. The zero value matches Node's emitter defaults.
+// ErrUnavailable is wrapped by the error of an operation whose message the outage queue
+// cannot take while Redis is unreachable: the queue is full (Options.MaxQueued,
+// MaxQueuedBytes). With the queue off (MaxQueued negative) an operation returns the error of
+// its PUBLISH instead.
+var ErrUnavailable = errors.New("emitter: Redis unavailable")
+
+// Options configures an Emitter. The zero value matches Node's emitter defaults, with an
+// outage queue bounded where node-redis' offline queue is not.
 type Options struct {
 	// Key is the prefix of every channel name; it must equal the key (Node: "key") of the
 	// servers' classic Redis adapter. Empty means DefaultKey ("socket.io").
 	Key string
+	// MaxQueued bounds the outage queue (see "Redis outages" in the package doc): how many
+	// messages it keeps while Redis is unreachable, to publish them in order once Redis is
+	// back. Zero means 10,000; negative means no queue (an operation fails with the error of
+	// its PUBLISH, as a one-shot program wants).
+	MaxQueued int
+	// MaxQueuedBytes bounds the payload bytes the outage queue keeps. Zero means 16 MiB;
+	// negative means no byte bound (MaxQueued still applies).
+	MaxQueuedBytes int
+	// MaxQueueAge is how long a message may wait in the outage queue; older ones are dropped.
+	// Zero means 10s; negative means no age bound.
+	MaxQueueAge time.Duration
+	// Logger receives the outage queue's logs (queueing, dropped messages, recovery). Nil
+	// means slog.Default().
+	Logger *slog.Logger
+}
+
+// Result says what became of the message of one operation.
+type Result struct {
+	// Channel is the Redis channel of the message.
+	Channel string
+	// Receivers is the answer of PUBLISH: how many subscriptions received the message. Each
+	// server of the namespace subscribes once to each channel an emitter publishes on, so 0
+	// means that no server received it: none runs, or they use another Key, another Redis, or
+	// the sharded adapter. (Other subscribers, such as a redis-cli PSUBSCRIBE, count too; in a
+	// Redis Cluster, PUBLISH counts only the subscribers connected to the node that ran it.)
+	// Zero when Queued.
+	Receivers int
+	// Queued is set when the message went to the outage queue (Redis was unreachable, or
+	// messages sent before still waited there); it is published once Redis is back.
+	Queued bool
 }
 
 // Emitter publishes to one namespace of a Socket.IO cluster. Make one with New; Of gives the
@@ -40,10 +80,12 @@ type Options struct {
 // Except, Volatile and Compress return a BroadcastOperator that narrows the target or adds
 // flags.
 type Emitter struct {
-	rdb redis.UniversalClient
-	key string
-	nsp string
-	ch  wire.ClassicChannels
+	rdb  redis.UniversalClient
+	key  string
+	nsp  string
+	ch   wire.ClassicChannels
+	q    *redispub.Queue // shared by New's Emitter and every Emitter Of returns
+	dest *dest
 }
 
 // New returns the Emitter of namespace "/" publishing through client, which stays the
@@ -53,17 +95,87 @@ func New(client redis.UniversalClient, opts Options) *Emitter {
 	if key == "" {
 		key = DefaultKey
 	}
-	return newEmitter(client, key, "/")
+	q := redispub.New(redispub.Config{
+		Limits:      redispub.ResolveLimits(opts.MaxQueued, opts.MaxQueuedBytes, opts.MaxQueueAge),
+		Name:        "emitter",
+		Unavailable: ErrUnavailable,
+		Logger:      opts.Logger,
+	})
+	return newEmitter(client, q, key, "/")
 }
 
-func newEmitter(client redis.UniversalClient, key, nsp string) *Emitter {
-	return &Emitter{rdb: client, key: key, nsp: nsp, ch: wire.NewClassicChannels(key, nsp)}
+func newEmitter(client redis.UniversalClient, q *redispub.Queue, key, nsp string) *Emitter {
+	ch := wire.NewClassicChannels(key, nsp)
+	return &Emitter{rdb: client, key: key, nsp: nsp, ch: ch, q: q, dest: &dest{rdb: client, scope: ch.Request()}}
 }
 
-// Of returns the Emitter of namespace nsp, sharing e's client and key. A missing leading
-// slash is added, so Of("admin") and Of("/admin") are the same namespace; Of("") is "/".
+// Of returns the Emitter of namespace nsp, sharing e's client, key and outage queue. A
+// missing leading slash is added, so Of("admin") and Of("/admin") are the same namespace;
+// Of("") is "/".
 func (e *Emitter) Of(nsp string) *Emitter {
-	return newEmitter(e.rdb, e.key, wire.NormalizeNamespace(nsp))
+	return newEmitter(e.rdb, e.q, e.key, wire.NormalizeNamespace(nsp))
+}
+
+// Flush waits until the outage queue is empty (every queued message published, or dropped)
+// or ctx ends. It returns at once when nothing is queued.
+func (e *Emitter) Flush(ctx context.Context) error {
+	if e == nil || e.q == nil {
+		return nil
+	}
+	if err := e.q.Flush(ctx); err != nil {
+		return fmt.Errorf("emitter: flush: %d messages still queued: %w", e.q.Stats().Queued(), err)
+	}
+	return nil
+}
+
+// Close publishes what the outage queue holds while Redis answers, until ctx ends (it does
+// not wait for a Redis that is away), then drops the rest and ends the queue's goroutine; it
+// returns an error wrapping ErrUnavailable when it dropped messages. Call it before the
+// program exits. The Emitter (and those of Of) stays usable; the client stays the caller's.
+func (e *Emitter) Close(ctx context.Context) error {
+	if e == nil || e.q == nil {
+		return nil
+	}
+	if n := e.q.Drain(ctx); n > 0 {
+		return fmt.Errorf("emitter: close: %d queued messages dropped: %w", n, ErrUnavailable)
+	}
+	return nil
+}
+
+// Queued returns how many messages wait in the outage queue now (shared by the Emitters of
+// one New).
+func (e *Emitter) Queued() int {
+	if e == nil || e.q == nil {
+		return 0
+	}
+	return e.q.Stats().Queued()
+}
+
+// Dropped returns how many messages the outage queue has dropped: refused because it was full
+// (the operation returned ErrUnavailable), waited longer than MaxQueueAge, refused by Redis
+// when published later, or left at Close.
+func (e *Emitter) Dropped() uint64 {
+	if e == nil || e.q == nil {
+		return 0
+	}
+	return e.q.Stats().Dropped()
+}
+
+// dest publishes an Emitter's messages for its outage queue.
+type dest struct {
+	rdb   redis.UniversalClient
+	scope string // the request channel: every server of the namespace subscribes to it
+}
+
+// PublishPayload implements redispub.Dest: one PUBLISH.
+func (d *dest) PublishPayload(ctx context.Context, ch string, b []byte) (int64, error) {
+	return d.rdb.Publish(ctx, ch, b).Result()
+}
+
+// Subscribers implements redispub.Dest: the servers of the namespace.
+func (d *dest) Subscribers(ctx context.Context) (int64, error) {
+	n, err := redispub.CountSubscribers(ctx, d.rdb, d.scope, false)
+	return int64(n), err
 }
 
 // Namespace returns the name of e's namespace, e.g. "/" or "/admin".
@@ -96,6 +208,11 @@ func (e *Emitter) Emit(ctx context.Context, event string, args ...any) error {
 	return e.operator().Emit(ctx, event, args...)
 }
 
+// EmitResult is Emit, and tells how many servers received the message (see Result).
+func (e *Emitter) EmitResult(ctx context.Context, event string, args ...any) (Result, error) {
+	return e.operator().EmitResult(ctx, event, args...)
+}
+
 // EmitWithAck always fails with ErrAckNotSupported: an emitter cannot receive
 // acknowledgements.
 func (e *Emitter) EmitWithAck(ctx context.Context, event string, args ...any) ([]any, error) {
@@ -108,15 +225,31 @@ func (e *Emitter) SocketsJoin(ctx context.Context, rooms ...string) error {
 	return e.operator().SocketsJoin(ctx, rooms...)
 }
 
+// SocketsJoinResult is SocketsJoin, and tells how many servers received the request.
+func (e *Emitter) SocketsJoinResult(ctx context.Context, rooms ...string) (Result, error) {
+	return e.operator().SocketsJoinResult(ctx, rooms...)
+}
+
 // SocketsLeave makes every socket of the namespace leave rooms.
 func (e *Emitter) SocketsLeave(ctx context.Context, rooms ...string) error {
 	return e.operator().SocketsLeave(ctx, rooms...)
+}
+
+// SocketsLeaveResult is SocketsLeave, and tells how many servers received the request.
+func (e *Emitter) SocketsLeaveResult(ctx context.Context, rooms ...string) (Result, error) {
+	return e.operator().SocketsLeaveResult(ctx, rooms...)
 }
 
 // DisconnectSockets disconnects every socket of the namespace; with close the underlying
 // connections are closed too (see BroadcastOperator.DisconnectSockets).
 func (e *Emitter) DisconnectSockets(ctx context.Context, close bool) error {
 	return e.operator().DisconnectSockets(ctx, close)
+}
+
+// DisconnectSocketsResult is DisconnectSockets, and tells how many servers received the
+// request.
+func (e *Emitter) DisconnectSocketsResult(ctx context.Context, close bool) (Result, error) {
+	return e.operator().DisconnectSocketsResult(ctx, close)
 }
 
 // ServerSideEmit sends event with args to the server-side listeners of the namespace on
@@ -126,11 +259,17 @@ func (e *Emitter) DisconnectSockets(ctx context.Context, close bool) error {
 // new_namespace) fail with ErrReservedEvent, and a func as the last argument with
 // ErrAckNotSupported.
 func (e *Emitter) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	_, err := e.ServerSideEmitResult(ctx, event, args...)
+	return err
+}
+
+// ServerSideEmitResult is ServerSideEmit, and tells how many servers received the request.
+func (e *Emitter) ServerSideEmitResult(ctx context.Context, event string, args ...any) (Result, error) {
 	if err := checkEvent(event, true); err != nil {
-		return err
+		return Result{}, err
 	}
 	if err := checkNoAck("ServerSideEmit", event, args); err != nil {
-		return err
+		return Result{}, err
 	}
 	req := wire.ClassicRequest{
 		Type: wire.RequestServerSideEmit,
@@ -139,7 +278,7 @@ func (e *Emitter) ServerSideEmit(ctx context.Context, event string, args ...any)
 	}
 	b, err := wire.MarshalClassicRequest(&req, wire.Auto)
 	if err != nil {
-		return fmt.Errorf("emitter: server-side emit %q: %w", event, err)
+		return Result{}, fmt.Errorf("emitter: server-side emit %q: %w", event, err)
 	}
 	return e.publish(ctx, e.ch.Request(), b)
 }
@@ -150,18 +289,20 @@ func (e *Emitter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 	return nil, fmt.Errorf("%w (ServerSideEmitWithAck %q)", ErrAckNotSupported, event)
 }
 
-// publish sends one payload; it is the only place that talks to Redis.
-func (e *Emitter) publish(ctx context.Context, channel string, payload []byte) error {
+// publish sends one payload through the outage queue; it is the only place that talks to
+// Redis.
+func (e *Emitter) publish(ctx context.Context, channel string, payload []byte) (Result, error) {
 	if e == nil || e.rdb == nil {
-		return ErrNoClient
+		return Result{}, ErrNoClient
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if err := e.rdb.Publish(ctx, channel, payload).Err(); err != nil {
-		return fmt.Errorf("emitter: publish %s: %w", channel, err)
+	res, err := e.q.Send(ctx, &redispub.Message{Dest: e.dest, Channel: channel, Payload: payload, Scope: e.dest.scope, Wide: true}, false)
+	if err != nil {
+		return Result{Channel: channel}, fmt.Errorf("emitter: publish %s: %w", channel, err)
 	}
-	return nil
+	return Result{Channel: channel, Receivers: int(res.Receivers), Queued: res.Queued}, nil
 }
 
 // reservedEvents are the names Node's emitter refuses to emit (RESERVED_EVENTS).

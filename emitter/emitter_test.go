@@ -456,7 +456,7 @@ func TestPublishError(t *testing.T) {
 	ln.Close() // nothing listens there now
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
 	t.Cleanup(func() { _ = rdb.Close() })
-	e := emitter.New(rdb, emitter.Options{Key: "k"})
+	e := emitter.New(rdb, emitter.Options{Key: "k", MaxQueued: -1}) // no outage queue: the error comes back
 	c, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	err = e.To("r").Emit(c, "ev")

@@ -61,3 +61,38 @@ func ExampleEmitter_Emit() {
 	// packet:  map[data:[order:new map[id:7 image:[137 80] item:tea]] nsp:/ type:2]
 	// opts:    map[except:[banned] flags:map[] rooms:[orders]]
 }
+
+// A program checks that some server received its event: with a wrong key (or Redis), nobody
+// is subscribed and Receivers is 0. Close publishes what Redis outages left queued before the
+// program exits.
+func ExampleBroadcastOperator_EmitResult() {
+	mr, err := miniredis.Run()
+	if err != nil {
+		panic(err)
+	}
+	defer mr.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	ctx := context.Background()
+
+	sub := rdb.PSubscribe(ctx, "socket.io#/#*") // a server of the cluster
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil {
+		panic(err)
+	}
+
+	for _, key := range []string{"socket.io", "sokcet.io"} {
+		e := emitter.New(rdb, emitter.Options{Key: key})
+		res, err := e.To("orders").EmitResult(ctx, "order:new", 7)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s: %d receiver(s), queued %v\n", res.Channel, res.Receivers, res.Queued)
+		if err := e.Close(ctx); err != nil {
+			panic(err)
+		}
+	}
+	// Output:
+	// socket.io#/#orders#: 1 receiver(s), queued false
+	// sokcet.io#/#orders#: 0 receiver(s), queued false
+}

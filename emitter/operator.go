@@ -55,14 +55,20 @@ func (o BroadcastOperator) Compress(compress bool) BroadcastOperator {
 // and an argument that cannot be converted (a channel, a func elsewhere, a cycle) with the
 // conversion error; nothing is published then.
 func (o BroadcastOperator) Emit(ctx context.Context, event string, args ...any) error {
+	_, err := o.EmitResult(ctx, event, args...)
+	return err
+}
+
+// EmitResult is Emit, and tells how many servers received the message (see Result).
+func (o BroadcastOperator) EmitResult(ctx context.Context, event string, args ...any) (Result, error) {
 	if err := checkEvent(event, false); err != nil {
-		return err
+		return Result{}, err
 	}
 	if err := checkNoAck("Emit", event, args); err != nil {
-		return err
+		return Result{}, err
 	}
 	if o.e == nil {
-		return ErrNoClient
+		return Result{}, ErrNoClient
 	}
 	msg := wire.ClassicBroadcast{
 		UID:    wire.EmitterUID,
@@ -76,7 +82,7 @@ func (o BroadcastOperator) Emit(ctx context.Context, event string, args ...any) 
 	}
 	b, err := wire.MarshalClassicBroadcast(&msg)
 	if err != nil {
-		return fmt.Errorf("emitter: emit %q: %w", event, err)
+		return Result{}, fmt.Errorf("emitter: emit %q: %w", event, err)
 	}
 	return o.e.publish(ctx, o.e.ch.BroadcastTo(msg.Opts.Rooms), b)
 }
@@ -90,12 +96,26 @@ func (o BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 // SocketsJoin makes the targeted sockets, on every server, join rooms. Flags do not apply.
 // Without rooms it does nothing.
 func (o BroadcastOperator) SocketsJoin(ctx context.Context, rooms ...string) error {
+	_, err := o.SocketsJoinResult(ctx, rooms...)
+	return err
+}
+
+// SocketsJoinResult is SocketsJoin, and tells how many servers received the request (a zero
+// Result without rooms: nothing is published).
+func (o BroadcastOperator) SocketsJoinResult(ctx context.Context, rooms ...string) (Result, error) {
 	return o.roomRequest(ctx, wire.RequestRemoteJoin, "sockets join", rooms)
 }
 
 // SocketsLeave makes the targeted sockets, on every server, leave rooms. Flags do not apply.
 // Without rooms it does nothing.
 func (o BroadcastOperator) SocketsLeave(ctx context.Context, rooms ...string) error {
+	_, err := o.SocketsLeaveResult(ctx, rooms...)
+	return err
+}
+
+// SocketsLeaveResult is SocketsLeave, and tells how many servers received the request (a
+// zero Result without rooms: nothing is published).
+func (o BroadcastOperator) SocketsLeaveResult(ctx context.Context, rooms ...string) (Result, error) {
 	return o.roomRequest(ctx, wire.RequestRemoteLeave, "sockets leave", rooms)
 }
 
@@ -103,16 +123,23 @@ func (o BroadcastOperator) SocketsLeave(ctx context.Context, rooms ...string) er
 // underlying connections are closed too (and with them the client's other namespaces);
 // without, only the namespace is left. Flags do not apply.
 func (o BroadcastOperator) DisconnectSockets(ctx context.Context, close bool) error {
+	_, err := o.DisconnectSocketsResult(ctx, close)
+	return err
+}
+
+// DisconnectSocketsResult is DisconnectSockets, and tells how many servers received the
+// request.
+func (o BroadcastOperator) DisconnectSocketsResult(ctx context.Context, close bool) (Result, error) {
 	req := wire.ClassicRequest{Type: wire.RequestRemoteDisconnect, Opts: o.target(), Close: close}
 	return o.request(ctx, &req, "disconnect sockets")
 }
 
-func (o BroadcastOperator) roomRequest(ctx context.Context, t wire.RequestType, op string, rooms []string) error {
+func (o BroadcastOperator) roomRequest(ctx context.Context, t wire.RequestType, op string, rooms []string) (Result, error) {
 	if len(rooms) == 0 {
 		if o.e == nil {
-			return ErrNoClient
+			return Result{}, ErrNoClient
 		}
-		return nil
+		return Result{}, nil
 	}
 	req := wire.ClassicRequest{Type: t, Opts: o.target(), Rooms: wire.Rooms(rooms...)}
 	return o.request(ctx, &req, op)
@@ -126,13 +153,13 @@ func (o BroadcastOperator) target() wire.BroadcastOptions {
 
 // request publishes a join, leave or disconnect request. Like Node's emitter it has no uid
 // and no requestId: no answer is expected.
-func (o BroadcastOperator) request(ctx context.Context, req *wire.ClassicRequest, op string) error {
+func (o BroadcastOperator) request(ctx context.Context, req *wire.ClassicRequest, op string) (Result, error) {
 	if o.e == nil {
-		return ErrNoClient
+		return Result{}, ErrNoClient
 	}
 	b, err := wire.MarshalClassicRequest(req, wire.Auto)
 	if err != nil {
-		return fmt.Errorf("emitter: %s: %w", op, err)
+		return Result{}, fmt.Errorf("emitter: %s: %w", op, err)
 	}
 	return o.e.publish(ctx, o.e.ch.Request(), b)
 }

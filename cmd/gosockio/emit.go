@@ -20,6 +20,8 @@ const emitUsage = `usage: gosockio emit [flags] event [json-arg ...]
 Sends event to the clients of a Socket.IO cluster through its Redis (the classic Redis
 adapter's channels, as Node's @socket.io/redis-emitter does). Each argument after the event
 is one JSON value: '"text"', '42', '{"id":7}', '[1,2]', 'null'. Flags go before the event.
+When no server is subscribed to the channel (wrong --key or --redis, no server running), the
+event reaches nobody: a warning says so on stderr (the exit status stays 0).
 
 examples:
   gosockio emit --redis redis://127.0.0.1:6379 news '"hello"'
@@ -90,14 +92,19 @@ func emitCommand(args []string, stderr io.Writer) error {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 
-	op := emitter.New(rdb, emitter.Options{Key: *key}).Of(*nsp).To(to...).Except(except...)
+	// No outage queue: a one-shot command reports an unreachable Redis instead of queueing.
+	op := emitter.New(rdb, emitter.Options{Key: *key, MaxQueued: -1}).Of(*nsp).To(to...).Except(except...)
 	if *volatile {
 		op = op.Volatile()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := op.Emit(ctx, event, values...); err != nil {
+	res, err := op.EmitResult(ctx, event, values...)
+	if err != nil {
 		return fmt.Errorf("emit: %w", err)
+	}
+	if res.Receivers == 0 && !res.Queued {
+		fmt.Fprintf(stderr, "gosockio: emit: warning: no server is subscribed to %s: check --key / --redis\n", res.Channel)
 	}
 	return nil
 }

@@ -115,6 +115,27 @@ func TestEmitCommand(t *testing.T) {
 	}
 }
 
+// TestEmitCommandNoServer: when no server subscribes to the channel, the command says so on
+// stderr and still succeeds; with a subscriber it says nothing.
+func TestEmitCommandNoServer(t *testing.T) {
+	url, rdb, key := testRedis(t)
+	var stderr bytes.Buffer
+	if err := emitCommand([]string{"--redis", url, "--key", key, "--nsp", "/admin", "ev"}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	want := "gosockio: emit: warning: no server is subscribed to " + key + "#/admin#: check --key / --redis\n"
+	if stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+	stderr.Reset()
+	published(t, rdb, key, func() error {
+		return emitCommand([]string{"--redis", url, "--key", key, "--nsp", "/admin", "ev"}, &stderr)
+	})
+	if stderr.Len() != 0 {
+		t.Errorf("stderr %q with a subscriber, want nothing", stderr.String())
+	}
+}
+
 // The command as a user runs it: exit status and a one-line message on stderr.
 func TestEmitCommandExit(t *testing.T) {
 	if testing.Short() {
@@ -126,7 +147,7 @@ func TestEmitCommandExit(t *testing.T) {
 	}
 	unreachable := "redis://" + ln.Addr().String()
 	ln.Close()
-	url, _, key := testRedis(t)
+	url, rdb, key := testRedis(t)
 
 	cases := []struct {
 		name   string
@@ -142,6 +163,14 @@ func TestEmitCommandExit(t *testing.T) {
 		{"unreachable Redis", []string{"emit", "--redis", unreachable, "--timeout", "3s", "ev", "1"}, 1, "gosockio: emit: emitter: publish socket.io#/#: dial tcp"},
 		{"reserved event", []string{"emit", "--redis", url, "disconnect"}, 1, `gosockio: emit: emitter: reserved event name: "disconnect"`},
 		{"success", []string{"emit", "--redis", url, "--key", key, "ev", `{"ok":true}`}, 0, ""},
+		{"no server", []string{"emit", "--redis", url, "--key", key + "-wrong", "--to", "r", "ev"}, 0,
+			"gosockio: emit: warning: no server is subscribed to " + key + "-wrong#/#r#: check --key / --redis"},
+	}
+	// A server stand-in, subscribed under key (a server's adapter subscribes <key>#/#*).
+	ps := rdb.PSubscribe(context.Background(), key+"#/#*")
+	t.Cleanup(func() { _ = ps.Close() })
+	if _, err := ps.Receive(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

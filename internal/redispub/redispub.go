@@ -154,6 +154,7 @@ type outage struct {
 	since   time.Time
 	flushed int
 	dropped int
+	reason  string // of the last drop
 }
 
 // flushRun is one flush goroutine.
@@ -297,6 +298,7 @@ func (q *Queue) expireLocked(now time.Time) {
 func (q *Queue) dropLocked(n int, reason string) {
 	q.cfg.Stats.dropped.Add(uint64(n))
 	q.outage.dropped += n
+	q.outage.reason = reason
 	q.unlogged += n
 	now := time.Now()
 	if now.Sub(q.lastLog) < logEvery {
@@ -427,9 +429,15 @@ func (q *Queue) endLocked(r *flushRun, reason string) {
 	}
 	r.cancel()
 	o := q.outage
-	q.cfg.Logger.Info(q.cfg.Name+": outage queue empty again",
-		"published", o.flushed, "dropped", o.dropped, "queued_for", time.Since(o.since).Round(time.Millisecond))
+	took := time.Since(o.since).Round(time.Millisecond)
+	if o.dropped > 0 { // the rate limit may have kept the last drops out of the log
+		q.cfg.Logger.Warn(q.cfg.Name+": outage queue empty again; some messages were dropped",
+			"published", o.flushed, "dropped", o.dropped, "last_reason", o.reason, "queued_for", took)
+	} else {
+		q.cfg.Logger.Info(q.cfg.Name+": outage queue empty again", "published", o.flushed, "queued_for", took)
+	}
 	q.outage = outage{}
+	q.lastLog, q.unlogged = time.Time{}, 0
 }
 
 // await waits until the subscribers of m's scope are back: Dest.Subscribers answers with at

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gosockio/gosockio/internal/leakcheck"
+	"github.com/gosockio/gosockio/internal/testlog"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
@@ -79,13 +80,11 @@ func (f *fakeRedis) received() []string {
 
 var errUnavailable = errors.New("test: unavailable")
 
-func newQueue(t *testing.T, lim Limits) (*Queue, *strings.Builder) {
+func newQueue(t *testing.T, lim Limits) (*Queue, *testlog.Buffer) {
 	t.Helper()
-	var mu sync.Mutex
-	logs := &strings.Builder{}
-	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) })
+	logs := &testlog.Buffer{}
 	q := New(Config{Limits: lim, Name: "test", Unavailable: errUnavailable, Timeout: time.Second,
-		Logger: slog.New(slog.NewTextHandler(w, nil))})
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -93,10 +92,6 @@ func newQueue(t *testing.T, lim Limits) (*Queue, *strings.Builder) {
 	})
 	return q, logs
 }
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func msg(f *fakeRedis, s string) *Message {
 	return &Message{Dest: f, Channel: "ch", Payload: []byte(s), Scope: "scope", Wide: true}
