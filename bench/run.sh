@@ -68,10 +68,10 @@ while [ $# -gt 0 ]; do
 done
 
 # Scenario parameters (the quick mode shrinks everything).
-SETTLE=2s WARMUP=1s IDLE=200 BURSTS=3 FANOUT_DELIVERIES=600000
+SETTLE=2s WARMUP=1s IDLE=200 BURSTS=3 FANOUT_DELIVERIES=600000 PAUSE=0.5
 if [ "$QUICK" = 1 ]; then
-	ROUNDS=1 CLIENTS=50 ECHO_CLIENTS=20 CROSS_CLIENTS=20 DURATION=1s HOLD=0s
-	SETTLE=300ms WARMUP=200ms IDLE=20 BURSTS=2 FANOUT_DELIVERIES=2000
+	ROUNDS=1 CLIENTS=50 ECHO_CLIENTS=20 CROSS_CLIENTS=20 DURATION=500ms HOLD=0s
+	SETTLE=200ms WARMUP=100ms IDLE=20 BURSTS=2 FANOUT_DELIVERIES=2000 PAUSE=0.1
 fi
 
 for s in ${SCENARIOS//,/ }; do
@@ -260,7 +260,7 @@ for round in $(seq "$ROUNDS"); do
 		for n in $sizes; do
 			for kind in "${order[@]}"; do
 				run_one "$sc" "$kind" "$round" "$n"
-				sleep 0.5
+				sleep "$PAUSE"
 			done
 		done
 	done

@@ -349,6 +349,17 @@ func runFanout(ctx context.Context, cfg *config, res *result) error {
 	res.set("k", cfg.k)
 	res.set("bursts", cfg.bursts)
 	res.set("frame_bytes", payload+len(`42["msg",""]`))
+	// An unmeasured warm-up burst of a quarter of the size (JIT, buffers, first allocations).
+	warm := max(cfg.k/4, 1)
+	if err := f.clients[0].write(fmt.Appendf(nil, `42["fanout",{"count":%d,"size":%d}]`, warm, payload)); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeoutCause(ctx, 120*time.Second, errors.New("warm-up burst timed out"))
+	err = f.waitDelivered(wctx, int64(cfg.n)*int64(warm))
+	cancel()
+	if err != nil {
+		return fmt.Errorf("warm-up burst: %w", err)
+	}
 	var deliveries, elapsed, cpu, syscw, genNs int64
 	var loops []float64
 	for b := range cfg.bursts {
