@@ -4,19 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gosockio/gosockio/emitter"
+	"github.com/gosockio/gosockio/internal/wiretest"
 )
 
-// emitterVectors are the captures of Node's @socket.io/redis-emitter 5.1.0 in
-// shared/spec/redis-wire-vectors.json (names starting with "emitter"), with the Go call that
-// must publish the same bytes on the same channel. Copied here so that the test runs without
-// the shared folder; TestVectorsMatchSharedFile checks the copy when the folder is there.
+// emitterVectors are the captures of Node's @socket.io/redis-emitter 5.1.0 (package wiretest,
+// names starting with "emitter"), with the Go call that must publish the same bytes on the
+// same channel. TestVectorsMatchCapture checks that this copy is the capture's.
 var emitterVectors = []struct {
 	name    string
 	channel string
@@ -122,34 +119,12 @@ func TestVectorsDefaultKey(t *testing.T) {
 	}
 }
 
-// TestVectorsMatchSharedFile checks that the table above holds every emitter vector of
-// shared/spec/redis-wire-vectors.json, unchanged.
-func TestVectorsMatchSharedFile(t *testing.T) {
-	path, err := findUp(filepath.Join("shared", "spec", "redis-wire-vectors.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("shared/spec/redis-wire-vectors.json not found above the working directory")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Vectors []struct {
-			Name    string `json:"name"`
-			Channel string `json:"channel"`
-			Command string `json:"command"`
-			Hex     string `json:"hex"`
-		} `json:"vectors"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+// TestVectorsMatchCapture checks that the table above holds every emitter vector of the
+// capture (package wiretest), unchanged.
+func TestVectorsMatchCapture(t *testing.T) {
 	seen := 0
-	for _, fv := range f.Vectors {
-		if len(fv.Name) < 7 || fv.Name[:7] != "emitter" {
+	for _, fv := range wiretest.Load(t) {
+		if !strings.HasPrefix(fv.Name, "emitter") {
 			continue
 		}
 		seen++
@@ -158,34 +133,15 @@ func TestVectorsMatchSharedFile(t *testing.T) {
 			if v.name == fv.Name {
 				found = true
 				if v.hex != fv.Hex || v.channel != fv.Channel || fv.Command != "PUBLISH" {
-					t.Errorf("%s: the copy here differs from %s", fv.Name, path)
+					t.Errorf("%s: the copy here differs from %s", fv.Name, wiretest.File)
 				}
 			}
 		}
 		if !found {
-			t.Errorf("%s: vector of %s not covered by emitterVectors", fv.Name, path)
+			t.Errorf("%s: vector of %s not covered by emitterVectors", fv.Name, wiretest.File)
 		}
 	}
 	if seen != len(emitterVectors) {
-		t.Errorf("%s has %d emitter vectors, the test covers %d", path, seen, len(emitterVectors))
-	}
-}
-
-// findUp looks for rel in the working directory and its parents.
-func findUp(rel string) (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, rel)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
+		t.Errorf("%s has %d emitter vectors, the test covers %d", wiretest.File, seen, len(emitterVectors))
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -18,40 +16,9 @@ import (
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
+	"github.com/gosockio/gosockio/internal/wiretest"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
-
-// vector is one entry of shared/spec/redis-wire-vectors.json: what Node put on Redis.
-type vector struct {
-	Name    string `json:"name"`
-	Channel string `json:"channel"`
-	Hex     string `json:"hex"`
-}
-
-func loadVectors(t *testing.T) []vector {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "spec", "redis-wire-vectors.json")
-		if b, err := os.ReadFile(p); err == nil {
-			var f struct {
-				Vectors []vector `json:"vectors"`
-			}
-			if err := json.Unmarshal(b, &f); err != nil {
-				t.Fatal(err)
-			}
-			return f.Vectors
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/spec/redis-wire-vectors.json not found above the working directory")
-		}
-		dir = parent
-	}
-}
 
 // topicOf reads a classic channel of key "socket.io" the way the Redis transport routes it.
 func topicOf(t *testing.T, channel string) cluster.Topic {
@@ -94,9 +61,12 @@ func eventArgs(t *testing.T, p *adapter.Packet) string {
 // messages the core acts on, and re-encodes those the Go node would send itself byte for byte.
 func TestClassicCodecNodeVectors(t *testing.T) {
 	codec := cluster.NewClassicCodec()
+	uidA := wiretest.String(t, "classic-broadcast-all", 0)                    // node A on "/"
+	c3 := wiretest.String(t, "classic-resp-remote-fetch", "sockets", 0, "id") // a socket of node B
+	reqID := func(name string) string { return wiretest.String(t, name, "requestId") }
 	checks := map[string]func(t *testing.T, m *cluster.Message){
 		"classic-broadcast-all": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.Broadcast && m.UID == "XyBlKY" && m.Nsp == "/" && m.RequestID == "", m)
+			want(t, m.Type == cluster.Broadcast && m.UID == uidA && m.Nsp == "/" && m.RequestID == "", m)
 			if got := string(m.Packet.Data); got != `["hello","world",1,2.5,-3,{"a":true,"b":null},[1,"two"]]` {
 				t.Errorf("packet data %s", got)
 			}
@@ -129,13 +99,13 @@ func TestClassicCodecNodeVectors(t *testing.T) {
 			}
 		},
 		"classic-req-broadcast-with-ack": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.Broadcast && m.RequestID == "jyxsnp" && m.Target.Flags.Timeout == 1500*time.Millisecond, m)
+			want(t, m.Type == cluster.Broadcast && m.RequestID == reqID("classic-req-broadcast-with-ack") && m.Target.Flags.Timeout == 1500*time.Millisecond, m)
 			if got := eventArgs(t, m.Packet); got != "[ack-ev please]" {
 				t.Errorf("packet %s", got)
 			}
 		},
 		"classic-resp-broadcast-client-count": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.BroadcastClientCount && m.RequestID == "jyxsnp" && m.ClientCount == 2, m)
+			want(t, m.Type == cluster.BroadcastClientCount && m.RequestID == reqID("classic-req-broadcast-with-ack") && m.ClientCount == 2, m)
 		},
 		"classic-resp-broadcast-client-count-zero": func(t *testing.T, m *cluster.Message) {
 			want(t, m.Type == cluster.BroadcastClientCount && m.ClientCount == 0, m)
@@ -147,12 +117,12 @@ func TestClassicCodecNodeVectors(t *testing.T) {
 			want(t, m.Type == cluster.BroadcastAck && reflect.DeepEqual(m.Value, []byte{7, 8}), m)
 		},
 		"classic-req-remote-fetch-room": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.FetchSockets && m.RequestID == "fR3Jah" && slices.Equal(m.Target.Rooms, []string{"room1"}), m)
+			want(t, m.Type == cluster.FetchSockets && m.RequestID == reqID("classic-req-remote-fetch-room") && slices.Equal(m.Target.Rooms, []string{"room1"}), m)
 		},
 		"classic-resp-remote-fetch": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.FetchSocketsResponse && m.RequestID == "Uv-8Oz" && len(m.Sockets) > 0, m)
+			want(t, m.Type == cluster.FetchSocketsResponse && m.RequestID == reqID("classic-req-remote-fetch") && len(m.Sockets) > 0, m)
 			s := m.Sockets[0]
-			want(t, s.ID == "eHFQ5kCHWIQoslduAAAC" && s.Rooms[0] == s.ID && s.Handshake.Headers.Get("Sec-Websocket-Version") == "13" &&
+			want(t, s.ID == c3 && s.Rooms[0] == s.ID && s.Handshake.Headers.Get("Sec-Websocket-Version") == "13" &&
 				s.Handshake.Issued > 0 && s.Handshake.Address != "" && s.Handshake.Query.Get("EIO") == "4", m)
 		},
 		"classic-resp-remote-fetch-binary-data": func(t *testing.T, m *cluster.Message) {
@@ -171,7 +141,7 @@ func TestClassicCodecNodeVectors(t *testing.T) {
 			want(t, m.Type == cluster.DisconnectSockets && m.Close && slices.Equal(m.Target.Except, []string{"room4"}), m)
 		},
 		"classic-req-all-rooms": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.AllRooms && m.RequestID == "pl9vCv", m)
+			want(t, m.Type == cluster.AllRooms && m.RequestID == reqID("classic-resp-all-rooms"), m)
 		},
 		"classic-resp-all-rooms": func(t *testing.T, m *cluster.Message) {
 			want(t, m.Type == cluster.AllRoomsResponse && len(m.Rooms) == 4, m)
@@ -180,7 +150,7 @@ func TestClassicCodecNodeVectors(t *testing.T) {
 			want(t, m.Type == cluster.ServerSideEmit && m.RequestID == "" && fmt.Sprint(m.Args) == "[srv-ev hi 1]", m)
 		},
 		"classic-req-server-side-emit-ack": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.ServerSideEmit && m.RequestID == "UkfJtR", m)
+			want(t, m.Type == cluster.ServerSideEmit && m.RequestID == reqID("classic-resp-server-side-emit"), m)
 		},
 		"classic-resp-server-side-emit": func(t *testing.T, m *cluster.Message) {
 			want(t, m.Type == cluster.ServerSideEmitResponse && fmt.Sprint(cluster.PlainValue(m.Value)) == "map[from:B]", m)
@@ -189,10 +159,10 @@ func TestClassicCodecNodeVectors(t *testing.T) {
 			want(t, m.Type == cluster.Sockets && m.RequestID == "LEG002" && slices.Equal(m.Target.Rooms, []string{"room1"}), m)
 		},
 		"classic-legacy-resp-sockets": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.SocketsResponse && slices.Equal(m.SocketIDs, []string{"zhDAfkx0F_aL328GAAAB"}), m)
+			want(t, m.Type == cluster.SocketsResponse && slices.Equal(m.SocketIDs, []string{c3}), m)
 		},
 		"classic-legacy-req-remote-join-sid": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.SocketsJoin && m.RequestID == "LEG001" && slices.Equal(m.Target.Rooms, []string{"zhDAfkx0F_aL328GAAAB"}) &&
+			want(t, m.Type == cluster.SocketsJoin && m.RequestID == "LEG001" && slices.Equal(m.Target.Rooms, []string{c3}) &&
 				slices.Equal(m.Rooms, []string{"legacy-room"}), m)
 		},
 		"classic-legacy-resp-remote-join-sid": func(t *testing.T, m *cluster.Message) {
@@ -227,7 +197,7 @@ func TestClassicCodecNodeVectors(t *testing.T) {
 		"classic-legacy-req-sockets", "classic-legacy-resp-sockets", "classic-legacy-resp-remote-join-sid",
 		"classic-specific-resp-client-count", "classic-specific-resp-server-side-emit"}
 	seen := 0
-	for _, v := range loadVectors(t) {
+	for _, v := range wiretest.Load(t) {
 		if !strings.HasPrefix(v.Name, "classic-") && !strings.HasPrefix(v.Name, "emitter-") {
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
+	"github.com/gosockio/gosockio/internal/wiretest"
 )
 
 // shardedTopic reads a sharded channel of prefix "socket.io" the way the sharded transport
@@ -40,7 +41,9 @@ func shardedTopic(t *testing.T, channel string) cluster.Topic {
 // the core acts on, and re-encodes those a Go node would send itself byte for byte.
 func TestShardedCodecNodeVectors(t *testing.T) {
 	codec := cluster.NewShardedCodec()
-	const a, b = "ec55b6bb15710f52", "5899d2628ad5d191"
+	a, b := wiretest.String(t, "sharded-broadcast-all", "uid"), wiretest.String(t, "sharded-resp-broadcast-client-count", "uid") // nodes A and B
+	c3 := wiretest.String(t, "sharded-resp-fetch-sockets", "data", "sockets", 0, "id")                                           // a socket of B
+	reqID := func(name string) string { return wiretest.String(t, name, "data", "requestId") }
 	checks := map[string]func(t *testing.T, m *cluster.Message){
 		"sharded-broadcast-all": func(t *testing.T, m *cluster.Message) {
 			want(t, m.Type == cluster.Broadcast && m.UID == a && m.Nsp == "/" && m.RequestID == "" && m.Packet.Nsp == "/", m)
@@ -67,13 +70,13 @@ func TestShardedCodecNodeVectors(t *testing.T) {
 			want(t, slices.Equal(m.Target.Rooms, []string{"123"}), m)
 		},
 		"sharded-broadcast-with-ack": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.Broadcast && m.RequestID == "4fe3e38705ea4023" && m.Target.Flags.Timeout == 1500*time.Millisecond, m)
+			want(t, m.Type == cluster.Broadcast && m.RequestID == reqID("sharded-resp-broadcast-client-count") && m.Target.Flags.Timeout == 1500*time.Millisecond, m)
 			if got := eventArgs(t, m.Packet); got != "[ack-ev please]" {
 				t.Errorf("packet %s", got)
 			}
 		},
 		"sharded-resp-broadcast-client-count": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.BroadcastClientCount && m.UID == b && m.RequestID == "4fe3e38705ea4023" && m.ClientCount == 2, m)
+			want(t, m.Type == cluster.BroadcastClientCount && m.UID == b && m.RequestID == reqID("sharded-broadcast-with-ack") && m.ClientCount == 2, m)
 		},
 		"sharded-resp-broadcast-ack": func(t *testing.T, m *cluster.Message) {
 			want(t, m.Type == cluster.BroadcastAck && fmt.Sprint(cluster.PlainValue(m.Value)) == "map[ackFrom:c3]", m)
@@ -82,19 +85,20 @@ func TestShardedCodecNodeVectors(t *testing.T) {
 			want(t, m.Type == cluster.BroadcastAck && reflect.DeepEqual(m.Value, []byte{7, 8}), m)
 		},
 		"sharded-fetch-sockets": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.FetchSockets && m.RequestID == "11b10ed0b46659a8" && len(m.Target.Rooms) == 0, m)
+			want(t, m.Type == cluster.FetchSockets && m.RequestID == reqID("sharded-resp-fetch-sockets") && len(m.Target.Rooms) == 0, m)
 		},
 		"sharded-resp-fetch-sockets": func(t *testing.T, m *cluster.Message) {
 			want(t, m.Type == cluster.FetchSocketsResponse && m.UID == b && len(m.Sockets) == 2, m)
 			s := m.Sockets[0]
-			want(t, s.ID == "PXF9CFrPJ0J52e4kAAAC" && slices.Equal(s.Rooms, []string{s.ID, "room1"}) &&
+			want(t, s.ID == c3 && slices.Equal(s.Rooms, []string{s.ID, "room1"}) &&
 				s.Handshake.Headers.Get("Sec-Websocket-Version") == "13" && s.Handshake.Query.Get("name") == "c3" &&
-				s.Handshake.Issued == 1795363796143 && fmt.Sprint(s.Data) == "map[n:1 tags:[x] user:c3]", m)
+				s.Handshake.Issued == wiretest.Int(t, "sharded-resp-fetch-sockets", "data", "sockets", 0, "handshake", "issued") &&
+				fmt.Sprint(s.Data) == "map[n:1 tags:[x] user:c3]", m)
 		},
 		"sharded-resp-fetch-sockets-binary-data": func(t *testing.T, m *cluster.Message) {
 			// The answer was MessagePack: binary socket data stays binary, unlike classic JSON.
 			d, _ := m.Sockets[0].Data.(map[string]any)
-			want(t, reflect.DeepEqual(d["bin"], []byte{1, 2}) && slices.Equal(m.Sockets[0].Rooms, []string{"m3s0BHB9hxgtFYp6AAAB", "room1", "123"}), m)
+			want(t, reflect.DeepEqual(d["bin"], []byte{1, 2}) && slices.Equal(m.Sockets[0].Rooms, []string{c3, "room1", "123"}), m)
 		},
 		"sharded-sockets-join": func(t *testing.T, m *cluster.Message) {
 			want(t, m.Type == cluster.SocketsJoin && m.RequestID == "" && slices.Equal(m.Target.Rooms, []string{"room1"}) &&
@@ -104,7 +108,7 @@ func TestShardedCodecNodeVectors(t *testing.T) {
 			want(t, m.Type == cluster.SocketsLeave && slices.Equal(m.Rooms, []string{"room3"}), m)
 		},
 		"sharded-remote-socket-join": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.SocketsJoin && slices.Equal(m.Target.Rooms, []string{"PXF9CFrPJ0J52e4kAAAC"}) &&
+			want(t, m.Type == cluster.SocketsJoin && slices.Equal(m.Target.Rooms, []string{c3}) &&
 				slices.Equal(m.Rooms, []string{"joined-remotely"}), m)
 		},
 		"sharded-disconnect-sockets": func(t *testing.T, m *cluster.Message) {
@@ -114,7 +118,7 @@ func TestShardedCodecNodeVectors(t *testing.T) {
 			want(t, m.Type == cluster.ServerSideEmit && m.RequestID == "" && fmt.Sprint(m.Args) == "[srv-ev hi 1]", m)
 		},
 		"sharded-server-side-emit-ack": func(t *testing.T, m *cluster.Message) {
-			want(t, m.Type == cluster.ServerSideEmit && m.RequestID == "7f5a40428eb2233a", m)
+			want(t, m.Type == cluster.ServerSideEmit && m.RequestID == reqID("sharded-resp-server-side-emit"), m)
 		},
 		"sharded-resp-server-side-emit": func(t *testing.T, m *cluster.Message) {
 			want(t, m.Type == cluster.ServerSideEmitResponse && fmt.Sprint(cluster.PlainValue(m.Value)) == "map[from:B]", m)
@@ -134,7 +138,7 @@ func TestShardedCodecNodeVectors(t *testing.T) {
 		"sharded-server-side-emit", "sharded-server-side-emit-ack", "sharded-resp-server-side-emit",
 		"sharded-server-side-emit-binary", "sharded-resp-server-side-emit-binary"}
 	seen := 0
-	for _, v := range loadVectors(t) {
+	for _, v := range wiretest.Load(t) {
 		if !strings.HasPrefix(v.Name, "sharded-") {
 			continue
 		}

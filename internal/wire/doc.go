@@ -1,7 +1,8 @@
 // Package wire holds the messages that Node's Redis adapters and emitter put on Redis, with
 // codecs that read what Node writes and write what Node reads, byte for byte where it
-// matters (spec/redis-wire.md). It imports no other package of this module: the cluster core
-// (adapter/cluster) and the emitter both build these structs directly.
+// matters (docs/redis-wire.md, at the repository root, describes the format). It imports no
+// other package of this module: the cluster core (adapter/cluster) and the emitter both build
+// these structs directly.
 //
 // # Families
 //
@@ -26,7 +27,7 @@
 // UnmarshalClassicBroadcast, which like Node only reads MessagePack. Decoders reject
 // malformed input with an error (never a panic), check every declared length against the
 // bytes left before allocating, and stop at 1000 levels of nesting. Encoders write keys in
-// the order Node writes them; the vectors of spec/redis-wire-vectors.json re-encode to their
+// the order Node writes them; the vectors of testdata/redis-wire-vectors.json re-encode to their
 // exact bytes (see the tests for the one exception, a notepack bug).
 //
 // # Values: Go and JavaScript

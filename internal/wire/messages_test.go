@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/internal/wire"
+	"github.com/gosockio/gosockio/internal/wiretest"
 )
 
 // vectorBytes returns the payload of the named vector.
@@ -75,55 +76,57 @@ func TestBuildEmitterMessages(t *testing.T) {
 func TestBuildAdapterMessages(t *testing.T) {
 	b, err := wire.MarshalClassicRequest(&wire.ClassicRequest{
 		Type:      wire.RequestBroadcast,
-		UID:       "XyBlKY",
-		RequestID: "jyxsnp",
+		UID:       wiretest.String(t, "classic-req-broadcast-with-ack", "uid"),
+		RequestID: wiretest.String(t, "classic-req-broadcast-with-ack", "requestId"),
 		Packet:    wire.Packet{Type: wire.PacketEvent, Data: []any{"ack-ev", "please"}, Nsp: "/"},
 		Opts:      wire.BroadcastOptions{Flags: wire.Flags{Timeout: 1500 * time.Millisecond, HasTimeout: true}},
 	}, wire.Auto)
 	wantBytes(t, b, err, "classic-req-broadcast-with-ack")
 
 	b, err = wire.MarshalClassicResponse(&wire.ClassicResponse{
-		Type: wire.RequestBroadcastClientCount, RequestID: "jyxsnp", ClientCount: 2,
+		Type: wire.RequestBroadcastClientCount, RequestID: wiretest.String(t, "classic-req-broadcast-with-ack", "requestId"), ClientCount: 2,
 	}, wire.Auto)
 	wantBytes(t, b, err, "classic-resp-broadcast-client-count")
 
 	b, err = wire.MarshalClassicResponse(&wire.ClassicResponse{
-		Type: wire.RequestBroadcastAck, RequestID: "oEMngJ", Reply: []byte{7, 8}, HasReply: true,
+		Type: wire.RequestBroadcastAck, RequestID: wiretest.String(t, "classic-req-broadcast-with-ack-to-sid", "requestId"), Reply: []byte{7, 8}, HasReply: true,
 	}, wire.Auto)
 	wantBytes(t, b, err, "classic-resp-broadcast-ack-binary")
 
 	b, err = wire.MarshalClassicResponse(&wire.ClassicResponse{
-		Type: wire.RequestAllRooms, RequestID: "pl9vCv",
-		Rooms: wire.Rooms("eHFQ5kCHWIQoslduAAAC", "room1", "zpu2ZoZinXA1HDGiAAAD", "room4"),
+		Type: wire.RequestAllRooms, RequestID: wiretest.String(t, "classic-req-all-rooms", "requestId"),
+		Rooms: wire.Rooms(wiretest.String(t, "classic-resp-all-rooms", "rooms", 0), "room1", wiretest.String(t, "classic-resp-all-rooms", "rooms", 2), "room4"),
 	}, wire.Auto)
 	wantBytes(t, b, err, "classic-resp-all-rooms")
 
 	b, err = wire.MarshalClusterMessage(&wire.ClusterMessage{
-		Type: wire.ClusterBroadcast, UID: "ec55b6bb15710f52", Nsp: "/",
+		Type: wire.ClusterBroadcast, UID: wiretest.String(t, "sharded-broadcast-binary", "uid"), Nsp: "/",
 		Packet: wire.Packet{Type: wire.PacketEvent, Data: []any{"bin", []byte{1, 2, 3}, wire.Object{{"nested", []byte{0xff, 0}}}, "txt"}},
 	}, wire.Auto)
 	wantBytes(t, b, err, "sharded-broadcast-binary")
 
 	b, err = wire.MarshalClusterMessage(&wire.ClusterMessage{
-		Type: wire.ClusterBroadcast, UID: "ec55b6bb15710f52", Nsp: "/", RequestID: "4fe3e38705ea4023",
-		Packet: wire.Packet{Type: wire.PacketEvent, Data: []any{"ack-ev", "please"}},
-		Opts:   wire.BroadcastOptions{Flags: wire.Flags{Timeout: 1500 * time.Millisecond, HasTimeout: true}},
+		Type: wire.ClusterBroadcast, UID: wiretest.String(t, "sharded-broadcast-with-ack", "uid"), Nsp: "/",
+		RequestID: wiretest.String(t, "sharded-broadcast-with-ack", "data", "requestId"),
+		Packet:    wire.Packet{Type: wire.PacketEvent, Data: []any{"ack-ev", "please"}},
+		Opts:      wire.BroadcastOptions{Flags: wire.Flags{Timeout: 1500 * time.Millisecond, HasTimeout: true}},
 	}, wire.Auto)
 	wantBytes(t, b, err, "sharded-broadcast-with-ack")
 
 	b, err = wire.MarshalClusterMessage(&wire.ClusterMessage{
-		Type: wire.ClusterBroadcastClientCount, UID: "5899d2628ad5d191", Nsp: "/",
-		RequestID: "4fe3e38705ea4023", ClientCount: 2,
+		Type: wire.ClusterBroadcastClientCount, UID: wiretest.String(t, "sharded-resp-broadcast-client-count", "uid"), Nsp: "/",
+		RequestID: wiretest.String(t, "sharded-broadcast-with-ack", "data", "requestId"), ClientCount: 2,
 	}, wire.Auto)
 	wantBytes(t, b, err, "sharded-resp-broadcast-client-count")
 
 	b, err = wire.MarshalClusterMessage(&wire.ClusterMessage{
-		Type: wire.ClusterServerSideEmit, UID: "b2e45b3ba7a1acc6", Nsp: "/", RequestID: "c55231c1e4935316",
-		Args: []any{"srv-ev", []byte{5, 6}},
+		Type: wire.ClusterServerSideEmit, UID: wiretest.String(t, "sharded-server-side-emit-binary", "uid"), Nsp: "/",
+		RequestID: wiretest.String(t, "sharded-server-side-emit-binary", "data", "requestId"),
+		Args:      []any{"srv-ev", []byte{5, 6}},
 	}, wire.Auto)
 	wantBytes(t, b, err, "sharded-server-side-emit-binary")
 
-	b, err = wire.MarshalClusterMessage(&wire.ClusterMessage{Type: wire.ClusterInitialHeartbeat, UID: "52e8dbaf0c64284b", Nsp: "/"}, wire.Auto)
+	b, err = wire.MarshalClusterMessage(&wire.ClusterMessage{Type: wire.ClusterInitialHeartbeat, UID: wiretest.String(t, "cluster-heartbeat-initial", "uid"), Nsp: "/"}, wire.Auto)
 	wantBytes(t, b, err, "cluster-heartbeat-initial")
 }
 
@@ -132,7 +135,7 @@ func TestDecodedFields(t *testing.T) {
 	if err := wire.UnmarshalClassicBroadcast(vectorBytes(t, "classic-broadcast-numeric-room"), &cb); err != nil {
 		t.Fatal(err)
 	}
-	if cb.UID != "WYhEEZ" || cb.Packet.Nsp != "/" || cb.Packet.Type != wire.PacketEvent ||
+	if cb.UID != wiretest.String(t, "classic-broadcast-numeric-room", 0) || cb.Packet.Nsp != "/" || cb.Packet.Type != wire.PacketEvent ||
 		!reflect.DeepEqual(cb.Opts.Rooms, []wire.Room{{Name: "123", Numeric: true}}) || cb.Opts.Except != nil {
 		t.Errorf("numeric room: %+v", cb)
 	}
@@ -148,15 +151,17 @@ func TestDecodedFields(t *testing.T) {
 	if err := wire.UnmarshalClassicRequest(vectorBytes(t, "classic-req-broadcast-with-ack-to-sid"), &req); err != nil {
 		t.Fatal(err)
 	}
-	if req.Type != wire.RequestBroadcast || req.RequestID != "oEMngJ" || req.Opts.Flags.Timeout != 1500*time.Millisecond ||
-		!reflect.DeepEqual(req.Packet.Data, []any{"ack-ev2", int64(1)}) || req.Opts.Rooms[0].Name != "eHFQ5kCHWIQoslduAAAC" {
+	c3 := wiretest.String(t, "classic-resp-remote-fetch", "sockets", 0, "id") // a socket of node B
+	if req.Type != wire.RequestBroadcast || req.RequestID != wiretest.String(t, "classic-req-broadcast-with-ack-to-sid", "requestId") ||
+		req.Opts.Flags.Timeout != 1500*time.Millisecond ||
+		!reflect.DeepEqual(req.Packet.Data, []any{"ack-ev2", int64(1)}) || req.Opts.Rooms[0].Name != c3 {
 		t.Errorf("type 7: %+v", req)
 	}
 
 	if err := wire.UnmarshalClassicRequest(vectorBytes(t, "classic-legacy-req-remote-join-sid"), &req); err != nil {
 		t.Fatal(err)
 	}
-	if req.Type != wire.RequestRemoteJoin || req.SID != "zhDAfkx0F_aL328GAAAB" || req.Room.Name != "legacy-room" || req.RequestID != "LEG001" {
+	if req.Type != wire.RequestRemoteJoin || req.SID != c3 || req.Room.Name != "legacy-room" || req.RequestID != "LEG001" {
 		t.Errorf("legacy join: %+v", req)
 	}
 
@@ -177,15 +182,15 @@ func TestDecodedFields(t *testing.T) {
 	}
 	s := resp.Sockets[0]
 	h := s.Handshake
-	if s.ID != "eHFQ5kCHWIQoslduAAAC" || h.Issued != 1795363711473 || h.XDomain || h.Secure || h.Address != "127.0.0.1" ||
-		!strings.HasPrefix(h.URL, "/socket.io/?name=c3") || !strings.HasPrefix(h.Time, "Sun Nov 22 2026") ||
-		!reflect.DeepEqual(s.Rooms, wire.Rooms("eHFQ5kCHWIQoslduAAAC", "room1")) {
+	if s.ID != c3 || h.Issued != wiretest.Int(t, "classic-resp-remote-fetch", "sockets", 0, "handshake", "issued") || h.XDomain || h.Secure ||
+		h.Address != "127.0.0.1" || !strings.HasPrefix(h.URL, "/socket.io/?name=c3") ||
+		!strings.HasSuffix(h.Time, " GMT+0000 (Coordinated Universal Time)") || !reflect.DeepEqual(s.Rooms, wire.Rooms(c3, "room1")) {
 		t.Errorf("socket: %+v", s)
 	}
 	if v, _ := h.Query.Get("name"); v != "c3" {
 		t.Errorf("query name = %v", v)
 	}
-	if v, _ := h.Headers.Get("host"); v != "127.0.0.1:47102" {
+	if v, _ := h.Headers.Get("host"); v != wiretest.String(t, "classic-resp-remote-fetch", "sockets", 0, "handshake", "headers", "host") || v == "" {
 		t.Errorf("host header = %v", v)
 	}
 	if !reflect.DeepEqual(s.Data, wire.Object{{"user", "c3"}, {"n", int64(1)}, {"tags", []any{"x"}}}) {
@@ -195,7 +200,7 @@ func TestDecodedFields(t *testing.T) {
 	if err := wire.UnmarshalClassicResponse(vectorBytes(t, "classic-legacy-resp-sockets"), &resp); err != nil {
 		t.Fatal(err)
 	}
-	if resp.Type != wire.RequestSockets || !reflect.DeepEqual(resp.SocketIDs, []string{"zhDAfkx0F_aL328GAAAB"}) {
+	if resp.Type != wire.RequestSockets || !reflect.DeepEqual(resp.SocketIDs, []string{c3}) {
 		t.Errorf("legacy sockets: %+v", resp)
 	}
 	if err := wire.UnmarshalClassicResponse(vectorBytes(t, "classic-legacy-resp-remote-join-sid"), &resp); err != nil {
@@ -217,7 +222,8 @@ func TestDecodedFields(t *testing.T) {
 	}
 	want := wire.Object{{"bin", []byte{1, 2}}, {"when", ts}, {"big", int64(1) << 40}, {"f", 0.5}, {"neg", int64(-1)}, {"nil", nil}}
 	if m.Type != wire.ClusterFetchSocketsResponse || !m.Type.IsResponse() || len(m.Sockets) != 1 ||
-		!reflect.DeepEqual(m.Sockets[0].Data, want) || m.Sockets[0].Handshake.Issued != 1795364006408 ||
+		!reflect.DeepEqual(m.Sockets[0].Data, want) ||
+		m.Sockets[0].Handshake.Issued != wiretest.Int(t, "sharded-resp-fetch-sockets-binary-data", "data", "sockets", 0, "handshake", "issued") ||
 		!reflect.DeepEqual(m.Sockets[0].Rooms[2], wire.Room{Name: "123", Numeric: true}) {
 		t.Errorf("sharded fetch answer: %+v", m)
 	}
@@ -225,7 +231,7 @@ func TestDecodedFields(t *testing.T) {
 	if err := wire.UnmarshalClusterMessage(vectorBytes(t, "sharded-remote-socket-join"), &m); err != nil {
 		t.Fatal(err)
 	}
-	if m.Type != wire.ClusterSocketsJoin || !m.Opts.Flags.ExpectSingleResponse || m.UID != "ec55b6bb15710f52" || m.Nsp != "/" ||
+	if m.Type != wire.ClusterSocketsJoin || !m.Opts.Flags.ExpectSingleResponse || m.UID != wiretest.String(t, "sharded-broadcast-all", "uid") || m.Nsp != "/" ||
 		!reflect.DeepEqual(m.Rooms, wire.Rooms("joined-remotely")) {
 		t.Errorf("sharded join: %+v", m)
 	}

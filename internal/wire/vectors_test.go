@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -15,9 +13,10 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/internal/wire"
+	"github.com/gosockio/gosockio/internal/wiretest"
 )
 
-// vector is one entry of shared/spec/redis-wire-vectors.json.
+// vector is one entry of testdata/redis-wire-vectors.json (see package wiretest).
 type vector struct {
 	Name                 string          `json:"name"`
 	Mode                 string          `json:"mode"`
@@ -64,52 +63,26 @@ var (
 	vectorsOnce sync.Once
 	vectorsList []vector
 	vectorsErr  error
-	vectorsPath string
 )
 
-// findVectors walks up from the working directory to shared/spec/redis-wire-vectors.json.
-func findVectors() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, "shared", "spec", "redis-wire-vectors.json")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
-}
-
-// loadVectors returns the captured vectors, skipping the test when the file is absent.
+// loadVectors returns the captured vectors (see package wiretest).
 func loadVectors(tb testing.TB) []vector {
 	tb.Helper()
+	path := wiretest.Path(tb)
 	vectorsOnce.Do(func() {
-		vectorsPath, vectorsErr = findVectors()
-		if vectorsErr != nil {
-			return
-		}
 		var f struct {
 			Vectors []vector `json:"vectors"`
 		}
 		var b []byte
-		if b, vectorsErr = os.ReadFile(vectorsPath); vectorsErr != nil {
+		if b, vectorsErr = os.ReadFile(path); vectorsErr != nil {
 			return
 		}
 		if vectorsErr = json.Unmarshal(b, &f); vectorsErr == nil {
 			vectorsList = f.Vectors
 		}
 	})
-	if errors.Is(vectorsErr, os.ErrNotExist) {
-		tb.Skip("shared/spec/redis-wire-vectors.json not found above the working directory")
-	}
 	if vectorsErr != nil {
-		tb.Fatalf("loading %s: %v", vectorsPath, vectorsErr)
+		tb.Fatalf("loading %s: %v", path, vectorsErr)
 	}
 	return vectorsList
 }
