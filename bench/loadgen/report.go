@@ -46,6 +46,9 @@ var serverLabels = map[string]string{
 	"node": "Node",
 }
 
+// genBusyPct is the load generator's CPU use (% of one core) above which report warns.
+const genBusyPct = 80
+
 var scenarioOrder = []string{"mem", "fanout", "echo", "cross"}
 
 type line struct {
@@ -197,6 +200,20 @@ func report(w io.Writer, files []string) error {
 			}
 		}
 	}
+	var busy []string
+	for _, l := range lines {
+		if v, ok := l.Vals["gen_cpu_pct"].(float64); ok && l.OK && v >= genBusyPct {
+			busy = append(busy, fmt.Sprintf("%s %s clients, %s, round %d: %.0f %%",
+				l.Scenario, count(l.N), label(l.Server), l.Round, v))
+		}
+	}
+	if len(busy) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "The load generator used %d %% of its core or more in these runs; their figures may be its limit, not the server's:\n", genBusyPct)
+		for _, b := range busy {
+			fmt.Fprintln(w, "- "+b)
+		}
+	}
 	if len(failures) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "%d failed runs (left out of the table):\n", len(failures))
@@ -218,11 +235,11 @@ func cell(v []float64) string {
 	return fmt.Sprintf("%s (%s–%s)", num(median(v)), num(slices.Min(v)), num(slices.Max(v)))
 }
 
-// num prints 3 significant digits, with k and M above ten thousand.
+// num prints 3 significant digits, with k above ten thousand and M above a million.
 func num(f float64) string {
 	a := math.Abs(f)
 	switch {
-	case a >= 1e7:
+	case a >= 1e6:
 		return sig3(f/1e6) + "M"
 	case a >= 1e4:
 		return sig3(f/1e3) + "k"
