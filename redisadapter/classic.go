@@ -11,7 +11,7 @@ import (
 )
 
 // transport is the cluster.Transport of one namespace in the classic family: PUBLISH on the
-// channels of spec/redis-wire.md §2.1 (through the Factory's outbox), deliveries from the
+// channels of docs/redis-wire.md §2.1 (through the Factory's outbox), deliveries from the
 // Factory's shared subscriber.
 type transport struct {
 	base

@@ -24,7 +24,7 @@ func ctx5(t testing.TB) context.Context {
 }
 
 // TestChannels: each operation is published where Node's adapter publishes it
-// (spec/redis-wire.md §2.1), and answers go to the shared response channel, or to the
+// (docs/redis-wire.md §2.1), and answers go to the shared response channel, or to the
 // requester's own with PublishOnSpecificResponseChannel.
 func TestChannels(t *testing.T) {
 	for _, b := range backends {
@@ -86,7 +86,7 @@ func TestChannels(t *testing.T) {
 }
 
 // TestNodeMessages: the bytes Node's adapter and emitter publish (captured vectors of
-// spec/redis-wire.md) act on a Go node.
+// docs/redis-wire.md) act on a Go node.
 func TestNodeMessages(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {

@@ -78,7 +78,7 @@ func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory 
 }
 
 // shardedTransport is the cluster.Transport of one namespace in the sharded family: SPUBLISH
-// on the channels of spec/redis-wire.md §2.2, deliveries from the Factory's shardSubscriber,
+// on the channels of docs/redis-wire.md §2.2, deliveries from the Factory's shardSubscriber,
 // and room channels (un)subscribed as local rooms come and go (cluster.RoomSubscriber).
 type shardedTransport struct {
 	base

@@ -126,7 +126,7 @@ func waitShardNumSub(t testing.TB, rdb *redis.Client, ch string, n int64) {
 }
 
 // TestShardedChannels: in each subscription mode, every operation is published where Node's
-// sharded adapter publishes it (spec/redis-wire.md §2.2, §8.4), in its envelope, and answers
+// sharded adapter publishes it (docs/redis-wire.md §2.2, §8.4), in its envelope, and answers
 // go to the requester's own channel. The capture subscribes the namespace channel, so it
 // counts as a server that never answers: requests end with a timeout, with what they got.
 func TestShardedChannels(t *testing.T) {
@@ -330,7 +330,7 @@ func TestShardedRoomSubscriptions(t *testing.T) {
 }
 
 // TestShardedNodeMessages: what Node's sharded adapter publishes (captured vectors of
-// spec/redis-wire.md §12, node ec55b6bb15710f52) acts on a Go node, and the Go node answers
+// docs/redis-wire.md §12; node ec55b6bb15710f52 of an earlier capture) acts on a Go node, and the Go node answers
 // on Node's response channel in Node's format.
 func TestShardedNodeMessages(t *testing.T) {
 	rdb := redistest.Sharded(t).Client(t)

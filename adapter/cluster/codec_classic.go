@@ -14,7 +14,7 @@ import (
 )
 
 // NewClassicCodec returns the Codec of Node's classic Redis adapter (@socket.io/redis-adapter
-// createAdapter, spec/redis-wire.md §5–7), which Node's emitter also speaks:
+// createAdapter, docs/redis-wire.md §5–7), which Node's emitter also speaks:
 //
 //   - Broadcast without RequestID: the MessagePack array [uid, packet, opts] on TopicBroadcast
 //     or TopicRoom;

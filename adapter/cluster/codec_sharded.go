@@ -9,7 +9,7 @@ import (
 )
 
 // NewShardedCodec returns the Codec of Node's sharded Redis adapter (@socket.io/redis-adapter
-// createShardedAdapter, spec/redis-wire.md §8): every message is the ClusterAdapter envelope
+// createShardedAdapter, docs/redis-wire.md §8): every message is the ClusterAdapter envelope
 // {type, data, uid, nsp}, in JSON unless its data holds binary ([]byte), which makes the whole
 // message MessagePack. The decoder accepts either encoding on every topic.
 //
