@@ -49,7 +49,8 @@ type Handshake struct {
 	// Headers of the first HTTP request of the session, Host included (net/http keeps it
 	// apart, in Request.Host; it is put back here, as Node has it). Their order is not kept:
 	// net/http does not record it. Cluster codecs write host first, then the others in
-	// alphabetical order, with Node's rules for repeated fields.
+	// alphabetical order, with Node's rules for repeated fields. On the socket's own node the
+	// map is the session request's (engineio.Conn.Request): it must not be modified.
 	Headers http.Header
 	// Query parameters of the first HTTP request. Cluster codecs write them in the order of
 	// their first appearance in URL, as Node's querystring does.

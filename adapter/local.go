@@ -12,18 +12,89 @@ type Local struct {
 	ns Namespace
 
 	mu    sync.RWMutex
-	rooms map[string]map[string]struct{} // room -> socket ids
-	sids  map[string]map[string]struct{} // socket id -> rooms
+	rooms map[string]roomSet  // room -> socket ids
+	sids  map[string][]string // socket id -> rooms (a socket is in few rooms: a slice is smaller than a set)
 
 	onRoomChange func(room string, exists bool)
+}
+
+// roomSet is the set of socket ids in a room. Most rooms hold one socket (each socket is alone in
+// the room named after its id), so a set of one is stored inline, with no map. The zero value is
+// the empty set; socket ids are never empty.
+type roomSet struct {
+	one string              // the only member while m is nil ("" when empty)
+	m   map[string]struct{} // the members, once there have been two or more at once
+}
+
+func (r roomSet) len() int {
+	if r.m != nil {
+		return len(r.m)
+	}
+	if r.one != "" {
+		return 1
+	}
+	return 0
+}
+
+func (r roomSet) has(id string) bool {
+	if r.m != nil {
+		_, ok := r.m[id]
+		return ok
+	}
+	return r.one == id && id != ""
+}
+
+// add returns r with id in it.
+func (r roomSet) add(id string) roomSet {
+	switch {
+	case r.m != nil:
+		r.m[id] = struct{}{}
+	case r.one == "" || r.one == id:
+		r.one = id
+	default:
+		r.m = map[string]struct{}{r.one: {}, id: {}}
+		r.one = ""
+	}
+	return r
+}
+
+// del returns r without id, and whether id was in it.
+func (r roomSet) del(id string) (roomSet, bool) {
+	if r.m != nil {
+		if _, ok := r.m[id]; !ok {
+			return r, false
+		}
+		delete(r.m, id)
+		return r, true
+	}
+	if r.one == id && id != "" {
+		return roomSet{}, true
+	}
+	return r, false
+}
+
+// appendTo appends the members of r, except those for which skip returns true.
+func (r roomSet) appendTo(out []string, skip func(string) bool) []string {
+	if r.m == nil {
+		if r.one != "" && !skip(r.one) {
+			out = append(out, r.one)
+		}
+		return out
+	}
+	for id := range r.m {
+		if !skip(id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // NewLocal returns an empty room index for ns.
 func NewLocal(ns Namespace) *Local {
 	return &Local{
 		ns:    ns,
-		rooms: make(map[string]map[string]struct{}),
-		sids:  make(map[string]map[string]struct{}),
+		rooms: make(map[string]roomSet),
+		sids:  make(map[string][]string),
 	}
 }
 
@@ -43,20 +114,20 @@ func (l *Local) OnRoomChange(f func(room string, exists bool)) {
 func (l *Local) AddAll(id string, rooms ...string) {
 	var created []string
 	l.mu.Lock()
-	mine := l.sids[id]
-	if mine == nil {
-		mine = make(map[string]struct{}, len(rooms))
-		l.sids[id] = mine
-	}
+	mine, known := l.sids[id]
 	for _, r := range rooms {
-		mine[r] = struct{}{}
+		if slices.Contains(mine, r) {
+			continue
+		}
+		mine = append(mine, r)
 		members := l.rooms[r]
-		if members == nil {
-			members = make(map[string]struct{}, 1)
-			l.rooms[r] = members
+		if members.len() == 0 {
 			created = append(created, r)
 		}
-		members[id] = struct{}{}
+		l.rooms[r] = members.add(id)
+	}
+	if !known || len(rooms) > 0 {
+		l.sids[id] = slices.Clip(mine)
 	}
 	f := l.onRoomChange
 	l.mu.Unlock()
@@ -70,6 +141,11 @@ func (l *Local) AddAll(id string, rooms ...string) {
 // Del makes socket id leave room.
 func (l *Local) Del(id, room string) {
 	l.mu.Lock()
+	if mine, ok := l.sids[id]; ok {
+		if i := slices.Index(mine, room); i >= 0 {
+			l.sids[id] = slices.Delete(slices.Clone(mine), i, i+1)
+		}
+	}
 	gone := l.delLocked(id, room)
 	f := l.onRoomChange
 	l.mu.Unlock()
@@ -78,23 +154,21 @@ func (l *Local) Del(id, room string) {
 	}
 }
 
-// delLocked removes id from room and reports whether the room became empty.
+// delLocked removes id from the members of room and reports whether the room became empty.
 func (l *Local) delLocked(id, room string) bool {
-	if mine := l.sids[id]; mine != nil {
-		delete(mine, room)
-	}
 	members, ok := l.rooms[room]
 	if !ok {
 		return false
 	}
-	if _, in := members[id]; !in {
+	members, in := members.del(id)
+	if !in {
 		return false
 	}
-	delete(members, id)
-	if len(members) == 0 {
+	if members.len() == 0 {
 		delete(l.rooms, room)
 		return true
 	}
+	l.rooms[room] = members
 	return false
 }
 
@@ -102,7 +176,7 @@ func (l *Local) delLocked(id, room string) bool {
 func (l *Local) DelAll(id string) {
 	var emptied []string
 	l.mu.Lock()
-	for r := range l.sids[id] {
+	for _, r := range l.sids[id] {
 		if l.delLocked(id, r) {
 			emptied = append(emptied, r)
 		}
@@ -125,11 +199,11 @@ func (l *Local) SocketRooms(id string) []string {
 		l.mu.RUnlock()
 		return nil
 	}
-	out := make([]string, 0, len(mine))
-	for r := range mine {
-		out = append(out, r)
-	}
+	out := slices.Clone(mine)
 	l.mu.RUnlock()
+	if out == nil {
+		out = []string{}
+	}
 	slices.Sort(out)
 	return out
 }
@@ -157,7 +231,7 @@ func (l *Local) Rooms() []string {
 // RoomSize is the number of sockets of this node in room.
 func (l *Local) RoomSize(room string) int {
 	l.mu.RLock()
-	n := len(l.rooms[room])
+	n := l.rooms[room].len()
 	l.mu.RUnlock()
 	return n
 }
@@ -172,7 +246,7 @@ func (l *Local) Select(t Target) []string {
 func (l *Local) selectLocked(t Target) []string {
 	excluded := func(id string) bool {
 		for _, r := range t.Except {
-			if _, in := l.rooms[r][id]; in {
+			if l.rooms[r].has(id) {
 				return true
 			}
 		}
@@ -189,26 +263,18 @@ func (l *Local) selectLocked(t Target) []string {
 	}
 	if len(t.Rooms) == 1 {
 		members := l.rooms[t.Rooms[0]]
-		out := make([]string, 0, len(members))
-		for id := range members {
-			if !excluded(id) {
-				out = append(out, id)
-			}
-		}
-		return out
+		return members.appendTo(make([]string, 0, members.len()), excluded)
 	}
 	seen := make(map[string]struct{})
 	var out []string
 	for _, r := range t.Rooms {
-		for id := range l.rooms[r] {
+		out = l.rooms[r].appendTo(out, func(id string) bool {
 			if _, dup := seen[id]; dup {
-				continue
+				return true
 			}
 			seen[id] = struct{}{}
-			if !excluded(id) {
-				out = append(out, id)
-			}
-		}
+			return excluded(id)
+		})
 	}
 	return out
 }

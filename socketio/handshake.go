@@ -11,8 +11,8 @@ import (
 
 // buildHandshake describes the session's first request as Node's socket.handshake does.
 //
-// Headers: Go's net/http moves the Host header out of r.Header into r.Host; it is put back,
-// so that Headers.Get("Host") (and a Node node's handshake.headers.host) is set as in Node.
+// Headers: Go's net/http moves the Host header out of r.Header into r.Host; the engine puts it
+// back, so that Headers.Get("Host") (and a Node node's handshake.headers.host) is set as in Node.
 // net/http keeps no order of the header fields; the cluster codecs write "host" first (where
 // every HTTP/1.1 client sends it) and the others in alphabetical order.
 //
@@ -24,12 +24,11 @@ func buildHandshake(r *http.Request, auth map[string]any) *Handshake {
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		addr = host
 	}
-	headers := r.Header.Clone()
+	// Shared with the session's request, which has the Host header back (engineio.Conn.Request):
+	// read-only, as the Handshake is.
+	headers := r.Header
 	if headers == nil {
 		headers = http.Header{}
-	}
-	if r.Host != "" && headers.Get("Host") == "" {
-		headers.Set("Host", r.Host)
 	}
 	query := r.URL.Query()
 	if query == nil {

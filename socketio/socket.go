@@ -31,7 +31,7 @@ type Socket struct {
 	connected   atomic.Bool
 	closing     atomic.Bool
 	hasOutgoing atomic.Bool
-	holding     atomic.Bool // packets are held until the CONNECT has reached the client
+	holding     atomic.Bool // packets are held until the CONNECT has been written
 
 	holdMu sync.Mutex
 	held   []*engineio.Message
@@ -379,7 +379,7 @@ func (s *Socket) send(p *adapter.Packet, volatile, noCompress bool) {
 func (s *Socket) write(msgs []*engineio.Message, volatile bool) bool {
 	if s.holding.Load() {
 		s.holdMu.Lock()
-		if s.holding.Load() { // volatile ones too: the hold lasts about a millisecond
+		if s.holding.Load() { // volatile ones too: the hold lasts one write
 			s.held = append(s.held, msgs...)
 			s.holdMu.Unlock()
 			return true

@@ -73,6 +73,15 @@ type Conn struct {
 	closeTimer    *time.Timer // bounds a graceful close
 	closedCh      chan struct{}
 	lis           *listeners
+	queued        uint64        // packets ever queued
+	written       uint64        // packets ever written to a transport
+	flushWaiters  []flushWaiter // OnFlushed callbacks
+}
+
+// flushWaiter is an OnFlushed callback, waiting for the first n packets to be written.
+type flushWaiter struct {
+	n uint64
+	f func()
 }
 
 // listeners are the callbacks registered with the On* methods; allocated on first use.
@@ -90,6 +99,10 @@ func newConn(s *Server, id string, r *http.Request, ws bool) *Conn {
 	req := r.WithContext(context.WithoutCancel(r.Context()))
 	req.Body = http.NoBody
 	req.GetBody = nil
+	// net/http moves the Host header out of Header; it is put back, as Node has it.
+	if req.Host != "" && req.Header != nil && req.Header.Get("Host") == "" {
+		req.Header.Set("Host", req.Host)
+	}
 	return &Conn{srv: s, id: id, req: req, isWS: ws}
 }
 
@@ -112,7 +125,8 @@ func (c *Conn) isClosed() bool {
 func (c *Conn) ID() string { return c.id }
 
 // Request returns the handshake request (headers, URL, RemoteAddr, TLS, context values). Its body
-// must not be read, and its context is never cancelled.
+// must not be read, and its context is never cancelled. Its Header holds the Host header too (as
+// Node's request headers do), and must not be modified.
 func (c *Conn) Request() *http.Request { return c.req }
 
 // Protocol returns the Engine.IO protocol revision, 4.
@@ -126,6 +140,20 @@ func (c *Conn) Transport() string {
 		return TransportWebSocket
 	}
 	return TransportPolling
+}
+
+// ReadyState returns the state of the session as Node's socket.readyState names it: "open",
+// "closing" (Close was called: the queued packets are being flushed) or "closed".
+func (c *Conn) ReadyState() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.state {
+	case stateOpen:
+		return "open"
+	case stateClosing:
+		return "closing"
+	}
+	return "closed"
 }
 
 // Closed returns a channel closed once the session is closed.
@@ -249,6 +277,7 @@ func (c *Conn) enqueueLocked(msgs []*Message) error {
 			c.id, n, b, o.MaxQueuedPackets, o.MaxQueuedBytes, ErrQueueFull)
 	}
 	c.queue = append(c.queue, msgs...)
+	c.queued += uint64(len(msgs))
 	c.queueBytes = b
 	c.wakeLocked()
 	return nil
@@ -331,6 +360,8 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 	}
 	clear(c.queue)
 	c.queue, c.spare, c.queueBytes = nil, nil, 0
+	waiters := c.flushWaiters
+	c.flushWaiters = nil
 	if p := c.poll; p != nil {
 		p.release = release
 		p.signal()
@@ -357,6 +388,9 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 	c.mu.Unlock()
 
 	c.srv.remove(c, owesNoop)
+	for _, w := range waiters {
+		c.safe("OnFlushed callback", w.f)
+	}
 	for _, t := range busy {
 		if t != nil {
 			t.unblock()
@@ -553,6 +587,48 @@ func (c *Conn) onPong() {
 	c.mu.Unlock()
 	for _, f := range lis {
 		c.safe("heartbeat listener", f)
+	}
+}
+
+// OnFlushed calls f once every packet queued before the call has been written to the
+// transport (as Node's "drain" that follows those writes), or once the session is closed,
+// whichever comes first; at once if that is already so. f runs on the goroutine that wrote (or
+// closed) and may send.
+func (c *Conn) OnFlushed(f func()) {
+	c.mu.Lock()
+	if c.state == stateClosed || c.written >= c.queued {
+		c.mu.Unlock()
+		c.safe("OnFlushed callback", f)
+		return
+	}
+	c.flushWaiters = append(c.flushWaiters, flushWaiter{c.queued, f})
+	c.mu.Unlock()
+}
+
+// wrote records that n queued packets have been written, and runs the OnFlushed callbacks
+// whose packets all are.
+func (c *Conn) wrote(n int) {
+	c.mu.Lock()
+	c.written += uint64(n)
+	var ready []func()
+	if len(c.flushWaiters) > 0 {
+		rest := c.flushWaiters[:0]
+		for _, w := range c.flushWaiters {
+			if w.n <= c.written {
+				ready = append(ready, w.f)
+			} else {
+				rest = append(rest, w)
+			}
+		}
+		clear(c.flushWaiters[len(rest):])
+		c.flushWaiters = rest
+		if len(rest) == 0 {
+			c.flushWaiters = nil
+		}
+	}
+	c.mu.Unlock()
+	for _, f := range ready {
+		c.safe("OnFlushed callback", f)
 	}
 }
 

@@ -128,7 +128,8 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 	}
 	s.writePayload(c, w, r, batch, tail, handshake)
 
-	if len(batch) > 0 {
+	n := len(batch)
+	if n > 0 {
 		clear(batch)
 		c.mu.Lock()
 		if c.spare == nil && cap(batch) <= maxRetainedQueue && c.state != stateClosed {
@@ -139,7 +140,8 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 	if finish {
 		c.closeWith(reason, nil, PacketClose)
 	}
-	if len(batch) > 0 {
+	if n > 0 {
+		c.wrote(n)
 		c.emitDrain()
 	}
 }

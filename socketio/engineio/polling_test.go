@@ -326,3 +326,38 @@ func TestOpenSendsFollowOpenPacket(t *testing.T) {
 	_, _, rest := e.handshake()
 	mustEqual(t, "after open", strings.Join(rest, "|"), "4welcome|bBw==")
 }
+
+func TestOnFlushed(t *testing.T) {
+	e := newEnv(t, engineio.Options{})
+	op, c, _ := e.handshake()
+	flushed := make(chan string, 4)
+	c.OnFlushed(func() { flushed <- "nothing queued" }) // at once
+	mustEqual(t, "OnFlushed with nothing queued", recv(t, flushed, "OnFlushed"), "nothing queued")
+
+	if err := c.Send(text("a"), text("b")); err != nil {
+		t.Fatal(err)
+	}
+	c.OnFlushed(func() { flushed <- "a b written" })
+	select {
+	case f := <-flushed:
+		t.Fatalf("OnFlushed ran (%s) before any GET took the packets", f)
+	case <-time.After(50 * time.Millisecond):
+	}
+	status, body := e.get(op.SID)
+	mustEqual(t, "GET", status, 200)
+	mustEqual(t, "payload", body, "4a\x1e4b")
+	mustEqual(t, "OnFlushed", recv(t, flushed, "OnFlushed"), "a b written")
+
+	// A session closed with packets unwritten: the callback still runs, once.
+	if err := c.Send(text("c")); err != nil {
+		t.Fatal(err)
+	}
+	c.OnFlushed(func() { flushed <- "closed" })
+	e.post(op.SID, "1")
+	mustEqual(t, "OnFlushed", recv(t, flushed, "OnFlushed"), "closed")
+	select {
+	case f := <-flushed:
+		t.Fatalf("OnFlushed ran again: %s", f)
+	case <-time.After(50 * time.Millisecond):
+	}
+}

@@ -275,6 +275,7 @@ func (s *Server) open(c *Conn) {
 	c.mu.Lock()
 	// The open packet is not subject to the queue limits.
 	c.queue = append(c.queue, &Message{Data: b, ctrl: '0'})
+	c.queued++
 	c.wakeLocked()
 	c.mu.Unlock()
 

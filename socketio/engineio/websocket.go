@@ -23,8 +23,9 @@ const closeGrace = time.Second
 
 // wsReadBufferSize is the size of each WebSocket's read buffer, kept for the connection's life.
 // Frames larger than this are read straight into the message, so it only bounds how many small
-// frames one read system call can bring in.
-const wsReadBufferSize = 512
+// frames one read system call can bring in. (gorilla keeps a hijacked reader only if it is over
+// 256 bytes; 288 is an allocation size class.)
+const wsReadBufferSize = 288
 
 // wsTransport is one WebSocket of a session: the session's transport, or a probe while upgrading.
 //
@@ -597,6 +598,7 @@ func (t *wsTransport) writeLoop() {
 		case closing:
 			c.closeWith(reason, nil, PacketClose)
 		case n > 0 && active:
+			c.wrote(n)
 			c.emitDrain()
 		}
 	}
