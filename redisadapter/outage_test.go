@@ -3,15 +3,12 @@ package redisadapter_test
 import (
 	"context"
 	"errors"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/redistest"
+	"github.com/gosockio/gosockio/internal/ticks"
 	"github.com/gosockio/gosockio/redisadapter"
-	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // TestOutageQueueOff: with MaxQueued negative, publishing fails at once with ErrUnavailable
@@ -132,136 +129,22 @@ func TestRedisRestartUnderTraffic(t *testing.T) {
 				a, b = startNode(t, rdb, opts), startNode(t, rdb, opts)
 			}
 			waitCount(t, 2, a, b)
-			rec := recordTicks(connect(t, b))
+			rec := ticks.Record(connect(t, b).Client, "tick")
 
-			tk := startTicker(func(n int64) error { return a.srv.Emit("tick", n) })
-			rec.waitFor(t, 20)
+			tk := ticks.Start(10*time.Millisecond, func(n int64) error { return a.srv.Emit("tick", n) })
+			rec.WaitFor(t, 20, 10*time.Second)
 			rs.Stop(t)
-			killedAt := tk.sent()
+			killedAt := tk.Sent()
 			time.Sleep(5 * time.Second)
 			rs.Start(t)
 			time.Sleep(2 * time.Second)
-			total, failed := tk.stop()
-			rec.waitFor(t, total)
-			lost, dups, disorder := rec.tally(total)
-			t.Logf("%d ticks sent (%d before the kill), %d refused, %d lost, %d duplicated, %d out of order; queue dropped %d",
-				total, killedAt, failed, lost, dups, disorder, stats.Dropped())
-			if lost > 2 || disorder > 0 || failed > 0 {
-				t.Errorf("lost %d (want ≤ 2, the ticks in flight when Redis died), %d out of order, %d refused", lost, disorder, failed)
+			sent, failed := tk.Stop()
+			rec.WaitFor(t, sent, 20*time.Second)
+			tally := rec.Tally(sent)
+			t.Logf("%v (%d sent before the kill, %d refused); queue dropped %d", tally, killedAt, failed, stats.Dropped())
+			if tally.Lost > 2 || tally.Disordered > 0 || failed > 0 {
+				t.Errorf("%v, %d refused; want ≤ 2 lost (the ticks in flight when Redis died), none out of order or refused", tally, failed)
 			}
 		})
 	}
-}
-
-// ticker emits numbered ticks (1, 2, …) every 10 ms until stopped.
-type ticker struct {
-	n      atomic.Int64
-	failed atomic.Int64
-	quit   chan struct{}
-	wg     sync.WaitGroup
-}
-
-func startTicker(emit func(n int64) error) *ticker {
-	tk := &ticker{quit: make(chan struct{})}
-	tk.wg.Add(1)
-	go func() {
-		defer tk.wg.Done()
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-tk.quit:
-				return
-			case <-t.C:
-				if err := emit(tk.n.Add(1)); err != nil {
-					tk.failed.Add(1)
-				}
-			}
-		}
-	}()
-	return tk
-}
-
-func (tk *ticker) sent() int64 { return tk.n.Load() }
-
-// stop ends the ticks and returns how many were sent and how many failed.
-func (tk *ticker) stop() (int64, int64) {
-	close(tk.quit)
-	tk.wg.Wait()
-	return tk.n.Load(), tk.failed.Load()
-}
-
-// tickRecorder keeps the tick numbers a client received, in order.
-type tickRecorder struct {
-	mu   sync.Mutex
-	got  []int64
-	done chan struct{}
-}
-
-func recordTicks(c *client) *tickRecorder {
-	r := &tickRecorder{done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		for p := range c.Packets {
-			if p.Type != adapter.Event {
-				continue
-			}
-			name, args, err := parser.EventArgs(p)
-			var n int64
-			if err != nil || name != "tick" || args.Bind(0, &n) != nil {
-				continue
-			}
-			r.mu.Lock()
-			r.got = append(r.got, n)
-			r.mu.Unlock()
-		}
-	}()
-	return r
-}
-
-func (r *tickRecorder) last() int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.got) == 0 {
-		return 0
-	}
-	return r.got[len(r.got)-1]
-}
-
-// waitFor waits (at most 20 s) until the last tick received is n, or fails.
-func (r *tickRecorder) waitFor(t *testing.T, n int64) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for r.last() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("last tick received %d, want %d", r.last(), n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// tally counts the ticks 1…total never received, those received more than once, and those
-// received after a higher one.
-func (r *tickRecorder) tally(total int64) (lost, dups, disorder int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	seen := make(map[int64]bool, len(r.got))
-	var high int64
-	for _, n := range r.got {
-		if seen[n] {
-			dups++
-			continue
-		}
-		seen[n] = true
-		if n < high {
-			disorder++
-		}
-		high = max(high, n)
-	}
-	for n := int64(1); n <= total; n++ {
-		if !seen[n] {
-			lost++
-		}
-	}
-	return lost, dups, disorder
 }
