@@ -34,6 +34,7 @@ Options:
   --hold D              mem: keep the connections open this long (default 0)
   --redis URL           Redis for cross (default $REDIS_URL or redis://127.0.0.1:6379)
   --out DIR             where results and logs go (default a new directory in /tmp)
+  --profile             gosockio servers write a CPU profile beside their log (<out>/logs/*.pprof)
 EOF
 }
 
@@ -48,6 +49,7 @@ DURATION=5s
 HOLD=0s
 REDIS=${REDIS_URL:-redis://127.0.0.1:6379}
 OUT=
+PROFILE=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -61,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--hold) HOLD=$2; shift ;;
 	--redis) REDIS=$2; shift ;;
 	--out) OUT=$2; shift ;;
+	--profile) PROFILE=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
 	esac
@@ -141,6 +144,9 @@ start_server() {
 	go) cmd=("$OUT/bin/goserver") ;;
 	node) cmd=("${PIN_SERVER[@]}" node "$ROOT/bench/node/server.js") ;;
 	esac
+	if [ "$PROFILE" = 1 ] && [ "$kind" != node ]; then
+		cmd+=(-cpuprofile "${log%.log}.pprof")
+	fi
 	if [ -n "$key" ]; then
 		if [ "$kind" = node ]; then cmd+=(--redis "$REDIS" --key "$key"); else cmd+=(-redis "$REDIS" -key "$key"); fi
 	fi

@@ -11,6 +11,8 @@
 //
 //	goserver [-port 0] [-redis redis://127.0.0.1:6379 -key bench-xyz]
 //
+// With -cpuprofile FILE it writes a CPU profile of its whole run when it stops.
+//
 // It listens on 127.0.0.1 (port 0: any free port) and prints "ready pid=<pid> port=<port>" once
 // it accepts connections (with -redis: once the adapter's subscriptions are confirmed).
 // SIGTERM and SIGINT close it.
@@ -27,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,7 +62,19 @@ func run() error {
 	port := flag.Int("port", 0, "port to listen on, on 127.0.0.1 (0: any free port)")
 	redisURL := flag.String("redis", "", "Redis URL: join a cluster through redisadapter (empty: single node)")
 	key := flag.String("key", "socket.io", "the redis adapter's key (channel prefix); use one per run")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (on SIGTERM)")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts := socketio.Options{Logger: log}
