@@ -1,7 +1,8 @@
 // Package redistest gives tests a Redis: the one at REDIS_URL when it is set, otherwise an
-// in-process miniredis; or a redis-server process of their own (for tests that stop and
+// in-process miniredis (New), or, for tests that need a real Redis (Real), the one that
+// answers at 127.0.0.1:6379; or a redis-server process of their own (for tests that stop and
 // restart it). Every test uses its own key prefix (Key) and never flushes anything, since
-// REDIS_URL may point at a Redis shared with other tests.
+// the Redis may be shared with other tests.
 package redistest
 
 import (
@@ -17,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,12 +66,57 @@ func Mini(t testing.TB) *Redis {
 	return &Redis{Addr: m.Addr(), URL: "redis://" + m.Addr(), Mini: m, opts: &redis.Options{Addr: m.Addr()}}
 }
 
-// Real returns the Redis at REDIS_URL; without REDIS_URL the test is skipped (failed in CI).
+// defaultAddr is where Real looks for a Redis when REDIS_URL is not set.
+var defaultAddr = "127.0.0.1:6379"
+
+var (
+	probeMu sync.Mutex
+	probed  = map[string]error{} // address → the answer of its first probe
+)
+
+// probe reports whether a Redis answers PING at addr, asking once per address and process.
+func probe(addr string) error {
+	probeMu.Lock()
+	defer probeMu.Unlock()
+	if err, ok := probed[addr]; ok {
+		return err
+	}
+	err := ping(addr)
+	probed[addr] = err
+	return err
+}
+
+// ping sends one PING over a plain connection (a go-redis client would log its failed dials).
+func ping(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, 500*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := conn.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line = strings.TrimSpace(line); line != "+PONG" {
+		return fmt.Errorf("PING answered %q", line)
+	}
+	return nil
+}
+
+// Real returns the Redis at REDIS_URL or, when REDIS_URL is not set, the one that answers at
+// 127.0.0.1:6379; without either the test is skipped (failed in CI).
 func Real(t testing.TB) *Redis {
 	t.Helper()
 	u := os.Getenv("REDIS_URL")
 	if u == "" {
-		Skip(t, "REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379)")
+		if err := probe(defaultAddr); err != nil {
+			Skip(t, fmt.Sprintf("REDIS_URL is not set and no Redis answers at %s (%v)", defaultAddr, err))
+		}
+		u = "redis://" + defaultAddr
 	}
 	opt, err := redis.ParseURL(u)
 	if err != nil {
