@@ -14,8 +14,8 @@ import (
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
 
-// backends are the Redis servers every test runs against: miniredis always, and the real
-// Redis at REDIS_URL when it is set (skipped without it, failed in CI).
+// backends are the Redis servers every test runs against: miniredis always, and a real Redis
+// (redistest.Real: REDIS_URL, else the one at 127.0.0.1:6379; skipped without, failed in CI).
 var backends = []struct {
 	name string
 	get  func(testing.TB) *redistest.Redis

@@ -15,9 +15,9 @@ import (
 	"github.com/gosockio/gosockio/internal/redistest"
 )
 
-// emitterRedis returns a client of the Redis at REDIS_URL, its URL, and a key prefix no other
-// test uses. Tests that put Node processes on Redis need a real one: without REDIS_URL they
-// skip (and fail in CI).
+// emitterRedis returns a client of a real Redis (redistest.Real: REDIS_URL, else the one at
+// 127.0.0.1:6379), its URL, and a key prefix no other test uses. Tests that put Node
+// processes on Redis need a real one: without it they skip (and fail in CI).
 func emitterRedis(t testing.TB) (*redis.Client, string, string) {
 	t.Helper()
 	r := redistest.Real(t)
