@@ -97,7 +97,10 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 fi
 
 # File descriptors for 100k connections (each side holds one per connection).
-ulimit -Hn 1048576 2>/dev/null || true
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt 1048576 ]; then
+	ulimit -Hn 1048576 2>/dev/null || true
+fi
 ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
 
 echo "== building (results and logs in $OUT)" >&2
@@ -126,12 +129,19 @@ fi
 
 # ---- servers ----
 
-STARTED=() # every server pid started, for the exit trap
+STARTED=() # the servers started and not yet stopped, for the exit trap
 cleanup() {
 	local p
 	for p in "${STARTED[@]}"; do
 		kill -KILL "$p" 2>/dev/null || true
 	done
+}
+forget() {
+	local p keep=()
+	for p in "${STARTED[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	STARTED=("${keep[@]}")
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -160,7 +170,10 @@ start_server() {
 		if [ -n "$line" ]; then
 			SPID=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$line")
 			SPORT=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$line")
-			STARTED+=("$SPID")
+			if [ "$SPID" != "$child" ]; then
+				# not the process started (a wrapper that did not exec): stop both
+				STARTED+=("$SPID")
+			fi
 			return 0
 		fi
 		if ! kill -0 "$child" 2>/dev/null; then break; fi
@@ -168,17 +181,26 @@ start_server() {
 	done
 	echo "run.sh: $kind server did not start:" >&2
 	tail -n 20 "$log" >&2
+	stop_server "$child"
 	return 1
 }
 
+# stop_server PID: SIGTERM, SIGKILL after 5 s; reaps it when it is this shell's child.
 stop_server() {
 	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
+	forget "$pid"
+	if kill -TERM "$pid" 2>/dev/null; then
+		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			# a child that exited stays a zombie (kill -0 succeeds) until waited for
+			if [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then break; fi
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	wait "$pid" 2>/dev/null || true
 }
 
 FAILED=0
