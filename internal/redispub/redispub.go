@@ -358,6 +358,11 @@ func (q *Queue) flush(r *flushRun) {
 			ready[m.Scope] = true
 		}
 		q.mu.Lock()
+		q.expireLocked(time.Now())
+		if len(q.items) == 0 || q.items[0] != m { // it aged out while the flush waited
+			q.mu.Unlock()
+			continue
+		}
 		q.inflight = m
 		q.mu.Unlock()
 		ctx, cancel := context.WithTimeout(r.ctx, q.cfg.Timeout)

@@ -230,6 +230,18 @@ func TestBounds(t *testing.T) {
 			t.Errorf("published %v", got)
 		}
 	})
+	t.Run("age while the subscribers are awaited", func(t *testing.T) {
+		f := &fakeRedis{}
+		f.set(true, 2)
+		q, _ := newQueue(t, ResolveLimits(0, 0, 200*time.Millisecond))
+		send(t, q, msg(f, "direct"), false) // 2 receivers
+		send(t, q, msg(f, "old"), true)
+		f.set(true, 1) // the flush waits for a second subscriber, up to Settle
+		flush(t, q)
+		if got := f.received(); !slices.Equal(got, []string{"direct"}) || q.Stats().Dropped() != 1 {
+			t.Errorf("published %v, dropped %d; want the aged message dropped, not published", got, q.Stats().Dropped())
+		}
+	})
 	t.Run("off", func(t *testing.T) {
 		f := &fakeRedis{}
 		q, _ := newQueue(t, ResolveLimits(-1, 0, 0))
