@@ -11,24 +11,26 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio"
 )
 
 // The chat demo's events. Client to server: "login" {name, key, rooms, resume} with an ack,
-// "join" and "leave" (a room name) with an ack, "chat" {room, text}, "typing" {room, typing},
-// "users" with an ack (the user list). Server to client: "hello" {node} on connection, "chat"
-// {room, user, node, text, at}, "notice" {room, text}, "typing" {room, user, typing}, and
-// "presence" (no arguments) whenever a user logs in, leaves, joins or leaves a room anywhere in
-// the cluster: the page then asks for "users" again.
+// "join" and "leave" (a room name) with an ack, "chat" {room, text}, "typing" {room,
+// typing}, "users" with an ack (the user list; "partial" when some node did not answer).
+// Server to client: "hello" {node} on connection, "chat" {room, user, node, text, at},
+// "notice" {room, text}, "typing" {room, user, typing}, and "presence" (no arguments)
+// whenever a user logs in, leaves, joins or leaves a room anywhere in the cluster: the page
+// then asks for "users" again.
 const (
-	lobby       = "general" // every user is in it
-	maxNameLen  = 20
-	maxRoomLen  = 24
-	maxRooms    = 10
-	maxTextLen  = 2000
-	fetchBudget = 3 * time.Second // FetchSockets across the cluster
+	lobby      = "general" // every user is in it
+	maxNameLen = 20
+	maxRoomLen = 24
+	maxRooms   = 10
+	maxTextLen = 2000
 )
+
+// fetchBudget bounds FetchSockets across the cluster (a variable for the tests).
+var fetchBudget = 3 * time.Second
 
 // chatUser is a logged-in socket's data (Socket.SetData): every node reads it through
 // FetchSockets. Key is a random value the page keeps for its tab, so that a page reconnecting
@@ -60,6 +62,8 @@ type reply struct {
 	Node  string      `json:"node,omitempty"`
 	Rooms []string    `json:"rooms,omitempty"`
 	Users []userEntry `json:"users,omitempty"`
+	// Partial: some nodes did not answer in time, so Users lacks their users.
+	Partial bool `json:"partial,omitempty"`
 }
 
 type chatMessage struct {
@@ -108,11 +112,11 @@ func (c *chat) install() {
 			return s.To(t.Room).Volatile().Emit("typing", map[string]any{"room": t.Room, "user": u.Name, "typing": t.Typing})
 		}))
 		s.On("users", func(ev *socketio.Event) error {
-			users, err := c.users(s.Context())
+			users, partial, err := c.users(s.Context())
 			if err != nil {
 				return ackErr(ev.Ack(reply{Error: "cannot list the users: " + err.Error()}))
 			}
-			return ackErr(ev.Ack(reply{OK: true, Users: users}))
+			return ackErr(ev.Ack(reply{OK: true, Users: users, Partial: partial}))
 		})
 		s.OnDisconnecting(func(reason string) {
 			u, ok := user(s)
@@ -181,7 +185,7 @@ func (c *chat) login(s *socketio.Socket, req loginRequest) reply {
 	ctx, cancel := context.WithTimeout(s.Context(), fetchBudget)
 	defer cancel()
 	socks, err := c.srv.FetchSockets(ctx)
-	if err != nil && !errors.Is(err, adapter.ErrTimeout) {
+	if err != nil && !errors.Is(err, socketio.ErrTimeout) {
 		return reply{Error: "cannot check the name now, try again"}
 	}
 	if err != nil {
@@ -270,14 +274,20 @@ func (c *chat) presence() {
 }
 
 // users is the user list of the whole cluster, from FetchSockets and the sockets' data.
-func (c *chat) users(ctx context.Context) ([]userEntry, error) {
+// partial reports that some nodes did not answer within fetchBudget (a node frozen or cut off
+// from Redis while still subscribed): the list lacks their users.
+func (c *chat) users(ctx context.Context) (users []userEntry, partial bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, fetchBudget)
 	defer cancel()
 	socks, err := c.srv.FetchSockets(ctx)
-	if err != nil && !errors.Is(err, adapter.ErrTimeout) {
-		return nil, err
+	if err != nil && !errors.Is(err, socketio.ErrTimeout) {
+		return nil, false, err
 	}
-	users := []userEntry{}
+	if err != nil {
+		partial = true
+		c.log.Warn("chat: some nodes did not answer; the user list lacks their users", "err", err)
+	}
+	users = []userEntry{}
 	for _, r := range socks {
 		var u chatUser
 		if r.DecodeData(&u) != nil || u.Name == "" {
@@ -293,7 +303,7 @@ func (c *chat) users(ctx context.Context) ([]userEntry, error) {
 		users = append(users, userEntry{Name: u.Name, Node: u.Node, Rooms: rooms})
 	}
 	slices.SortFunc(users, func(a, b userEntry) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
-	return users, nil
+	return users, partial, nil
 }
 
 func checkName(name string) error {

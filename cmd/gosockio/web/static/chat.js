@@ -224,7 +224,9 @@
         li.appendChild(where);
         ul.appendChild(li);
       }
-      $('user-count').textContent = res.users.length;
+      // Some nodes did not answer in time: say that the list lacks their users.
+      $('users-partial').hidden = !res.partial;
+      $('user-count').textContent = res.users.length + (res.partial ? '+' : '');
     });
   }
 
