@@ -18,7 +18,8 @@ import (
 // it stays the caller's: the adapters never close it.
 //
 // The Factory opens one subscription connection, shared by all the namespaces of the server
-// and closed when the last of their adapters is closed (Server.Close closes them all).
+// and closed when the last of their adapters is closed (Server.Close closes them all), and
+// keeps one outage queue for them (see "Faults" in the package doc).
 func New(rdb redis.UniversalClient, opts Options) adapter.Factory {
 	opts = opts.withDefaults()
 	if rdb == nil {

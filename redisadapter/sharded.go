@@ -24,7 +24,8 @@ import (
 // rdb may be a *redis.ClusterClient (each channel is subscribed on the master that owns its
 // hash slot; the server count is summed over the masters), a *redis.Client (standalone, or
 // Sentinel through redis.NewFailoverClient) or any UniversalClient of those; it stays the
-// caller's. Redis must answer SPUBLISH: a server that does not know the sharded commands
+// caller's. Like New's, the Factory keeps one outage queue for its namespaces (see "Faults"
+// in the package doc). Redis must answer SPUBLISH: a server that does not know the sharded commands
 // (Redis 6, miniredis) makes the Factory fail. Every node of a cluster must use the same
 // ChannelPrefix and SubscriptionMode.
 //
