@@ -25,9 +25,9 @@ import (
 // hash slot; the server count is summed over the masters), a *redis.Client (standalone, or
 // Sentinel through redis.NewFailoverClient) or any UniversalClient of those; it stays the
 // caller's. Like New's, the Factory keeps one outage queue for its namespaces (see "Faults"
-// in the package doc). Redis must answer SPUBLISH: a server that does not know the sharded commands
-// (Redis 6, miniredis) makes the Factory fail. Every node of a cluster must use the same
-// ChannelPrefix and SubscriptionMode.
+// in the package doc). Redis must answer SPUBLISH: a server that does not know the sharded
+// commands (Redis 6, miniredis) makes the Factory fail. Every node of a cluster must use the
+// same ChannelPrefix and SubscriptionMode.
 //
 // The operations are those of New, with the sharded adapter's rules: a node applies its own
 // broadcasts, joins, leaves and disconnections at once and ignores its own copy; answers go
