@@ -72,5 +72,5 @@ func SetNoPoll(s *Server) { s.noPoll = true }
 func Polled(c *Conn) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.ws != nil && c.ws.rc != nil
+	return c.ws != nil && c.ws.polled
 }

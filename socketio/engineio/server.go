@@ -32,6 +32,9 @@ type Server struct {
 	writeTimeout time.Duration // bound of one WebSocket batch write
 	upgradeCheck time.Duration // how long a GET arriving during an upgrade is held
 	noPoll       bool          // every WebSocket gets a reading goroutine (tests)
+	flushMu      sync.Mutex
+	flushList    []*wsTransport // WebSockets with something to write (see scheduleFlush)
+	flushers     int            // flusher goroutines running
 	pollOnce     sync.Once
 	poll         *poller // watches idle WebSockets (Linux); nil until the first one, or if unavailable
 

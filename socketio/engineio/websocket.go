@@ -45,9 +45,15 @@ type wsTransport struct {
 	wg sync.WaitGroup // the writer goroutine, if any (the reader waits for it before closing)
 
 	br      *bufio.Reader   // ws's read buffer: a message may be buffered already
-	rc      syscall.RawConn // set when the server's poller watches t while it is idle
+	rc      syscall.RawConn // the socket, when it is a plain one (non-blocking writes, the poller)
+	polled  bool            // the server's poller watches t while it is idle
 	tok     uint64          // t's poller registration
 	stopped bool            // (reader only) frames are read and dropped
+
+	// Owned by the writer (whoever set writing): frames a flusher could not write without
+	// blocking, left to a writer goroutine, and the number of packets they end.
+	pending  []byte
+	pendingN int
 
 	// guarded by c.mu
 	reading      bool // a reader runs (always, without the poller), or finish has been claimed
@@ -65,17 +71,37 @@ type wsTransport struct {
 }
 
 func newWSTransport(c *Conn, ws *websocket.Conn) *wsTransport {
-	return &wsTransport{c: c, ws: ws}
+	t := &wsTransport{c: c}
+	if ws != nil {
+		t.setWS(ws)
+	}
+	return t
 }
 
-// signal (c.mu held) makes sure a writer runs to look at the session's state: it starts one
-// unless one is running, the reader has ended, or the WebSocket is not open yet.
+// setWS sets t's WebSocket (before t's writer or reader can run).
+func (t *wsTransport) setWS(ws *websocket.Conn) {
+	t.ws = ws
+	switch nc := ws.NetConn().(type) {
+	case *net.TCPConn, *net.UnixConn:
+		if rc, err := nc.(syscall.Conn).SyscallConn(); err == nil {
+			t.rc = rc
+		}
+	}
+}
+
+// signal (c.mu held) makes sure a writer looks at the session's state soon, unless one is on it
+// already, the reader has ended, or the WebSocket is not open yet: on a plain socket the
+// server's flushers do (see Server.scheduleFlush), otherwise a writer goroutine of t's own.
 func (t *wsTransport) signal() {
 	if t.writing || t.final || t.ws == nil {
 		return
 	}
 	t.writing = true
 	t.wg.Add(1)
+	if t.rc != nil {
+		t.c.srv.scheduleFlush(t)
+		return
+	}
 	go t.writeLoop()
 }
 
@@ -147,7 +173,8 @@ func (s *Server) serveUpgrade(c *Conn, w http.ResponseWriter, r *http.Request) {
 	}
 	if ok {
 		c.mu.Lock()
-		t.ws, t.br = ws, br
+		t.setWS(ws)
+		t.br = br
 		s.configure(t)
 		if ok = !t.dead; ok {
 			t.upgradeTimer = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.cancelProbe(t) })
@@ -225,15 +252,14 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // cannot be zero here; t holds one count of it until finish.
 func (s *Server) startReader(c *Conn, t *wsTransport) {
 	s.wg.Add(1)
-	if p := s.pollerFor(t.ws.NetConn()); p != nil {
-		if sc, ok := t.ws.NetConn().(syscall.Conn); ok {
-			if rc, err := sc.SyscallConn(); err == nil {
-				t.rc, t.tok = rc, p.newToken()
-				if err := p.register(rc, t.tok, t.onReadable); err == nil {
-					return
-				}
-				t.rc = nil
+	if t.rc != nil {
+		if p := s.pollerFor(); p != nil {
+			t.tok = p.newToken()
+			t.polled = true
+			if err := p.register(t.rc, t.tok, t.onReadable); err == nil {
+				return
 			}
+			t.polled = false
 		}
 	}
 	c.mu.Lock()
@@ -242,15 +268,10 @@ func (s *Server) startReader(c *Conn, t *wsTransport) {
 	go t.readLoop()
 }
 
-// pollerFor returns the server's poller (started on first use) if it can watch nc: a plain
-// socket, on Linux. Otherwise, or if the poller cannot start, it returns nil.
-func (s *Server) pollerFor(nc net.Conn) *poller {
+// pollerFor returns the server's poller (started on first use), or nil on systems without one
+// or if it cannot start.
+func (s *Server) pollerFor() *poller {
 	if s.noPoll {
-		return nil
-	}
-	switch nc.(type) {
-	case *net.TCPConn, *net.UnixConn:
-	default:
 		return nil
 	}
 	s.pollOnce.Do(func() {
@@ -366,7 +387,7 @@ func (t *wsTransport) finish(err error) {
 		// No writer runs any more: answer the client's close frame, or say goodbye first.
 		_ = t.ws.WriteControl(websocket.CloseMessage, closeFrame(code), time.Now().Add(closeGrace))
 	}
-	if t.rc != nil {
+	if t.polled {
 		s.poll.forget(t.tok)
 	}
 	t.ws.Close()
@@ -522,6 +543,20 @@ func (t *wsTransport) writeLoop() {
 	s := c.srv
 	var batch []*Message
 	var ping []byte
+	if t.pending != nil {
+		// The rest of a flusher's write, which the client's socket could not take at once.
+		err := t.ws.NetConn().SetWriteDeadline(time.Now().Add(s.writeTimeout))
+		if err == nil {
+			_, err = t.ws.NetConn().Write(t.pending)
+		}
+		n := t.pendingN
+		t.pending, t.pendingN = nil, 0
+		if err != nil {
+			c.wsWriteFailed(t, fmt.Errorf("engineio: websocket write: %w", err))
+		} else {
+			t.afterWrite(n)
+		}
+	}
 	for {
 		c.mu.Lock()
 		if t.dead {
@@ -590,16 +625,14 @@ func (t *wsTransport) writeLoop() {
 		if err == nil && closing {
 			t.closeSent = true
 		}
-		active := c.ws == t
 		c.mu.Unlock()
 		switch {
 		case err != nil:
 			c.wsWriteFailed(t, err)
 		case closing:
 			c.closeWith(reason, nil, PacketClose)
-		case n > 0 && active:
-			c.wrote(n)
-			c.emitDrain()
+		default:
+			t.afterWrite(n)
 		}
 	}
 }
