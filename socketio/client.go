@@ -257,7 +257,7 @@ func (q *serial) push(f func(), force bool) {
 	if !q.running {
 		q.running = true
 		q.wg.Add(1)
-		go q.run()
+		q.srv.pool.Go(q.run)
 	}
 	q.mu.Unlock()
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/internal/gopool"
 	"github.com/gosockio/gosockio/socketio/engineio"
 )
 
@@ -74,6 +75,7 @@ type Server struct {
 	clients     map[*client]struct{}
 	mainNsp     *Namespace
 	workers     sync.WaitGroup // per-client dispatch goroutines
+	pool        *gopool.Pool   // the goroutines they run on, kept for reuse
 	closeOnce   sync.Once
 	closeResult error
 }
@@ -104,6 +106,7 @@ func NewServer(opts Options) (*Server, error) {
 		errLog:  errLog{log: opts.Logger},
 		nsps:    make(map[string]*Namespace),
 		clients: make(map[*client]struct{}),
+		pool:    gopool.New(0),
 	}
 	if !opts.DisableServeClient {
 		prefix := opts.Engine.Path
@@ -273,6 +276,7 @@ func (s *Server) Close(ctx context.Context) error {
 		go func() { s.workers.Wait(); close(done) }()
 		select {
 		case <-done:
+			s.pool.Close() // its idle goroutines (the ones at work are counted in workers)
 		case <-ctx.Done():
 			errs = append(errs, fmt.Errorf("socketio: close: %w", ctx.Err()))
 		}

@@ -33,7 +33,7 @@ func (s *Server) scheduleFlush(t *wsTransport) {
 	}
 	s.flushMu.Unlock()
 	if start {
-		go s.flusher()
+		s.pool.Go(s.flusher)
 	}
 }
 
@@ -70,7 +70,7 @@ func (t *wsTransport) flushOnce() {
 	c.mu.Lock()
 	if t.dead || c.ws != t || c.state != stateOpen || t.pongOwed || s.opts.PerMessageDeflate != nil {
 		c.mu.Unlock()
-		go t.writeLoop()
+		s.pool.Go(t.writeLoop)
 		return
 	}
 	if len(c.queue) == 0 {
@@ -102,9 +102,9 @@ func (t *wsTransport) flushOnce() {
 	switch {
 	case err != nil:
 		c.wsWriteFailed(t, fmt.Errorf("engineio: websocket write: %w", err))
-		go t.writeLoop() // says goodbye and ends
+		s.pool.Go(t.writeLoop) // says goodbye and ends
 	case t.pending != nil:
-		go t.writeLoop()
+		s.pool.Go(t.writeLoop)
 	default:
 		t.afterWrite(n)
 		c.mu.Lock()

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/gosockio/gosockio/internal/gopool"
 )
 
 // Server is an Engine.IO v4 server: an http.Handler serving Options.Path. Create it with
@@ -35,6 +37,7 @@ type Server struct {
 	flushMu      sync.Mutex
 	flushList    []*wsTransport // WebSockets with something to write (see scheduleFlush)
 	flushers     int            // flusher goroutines running
+	pool         *gopool.Pool   // goroutines kept for reader runs, flushers and writers
 	pollOnce     sync.Once
 	poll         *poller // watches idle WebSockets (Linux); nil until the first one, or if unavailable
 
@@ -63,6 +66,7 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 		h:        h,
 		log:      o.Logger,
 		sessions: make(map[string]*Conn),
+		pool:     gopool.New(0),
 	}
 	s.pollingOn = slices.Contains(o.Transports, TransportPolling)
 	s.wsOn = slices.Contains(o.Transports, TransportWebSocket)
@@ -395,6 +399,7 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.poll != nil {
 		s.poll.close()
 	}
+	s.pool.Close()
 	s.closeErr = err
 	close(s.closeDone)
 	return err

@@ -102,7 +102,7 @@ func (t *wsTransport) signal() {
 		t.c.srv.scheduleFlush(t)
 		return
 	}
-	go t.writeLoop()
+	t.c.srv.pool.Go(t.writeLoop)
 }
 
 // kill discards t (c.mu held): a writer sends a close frame and stops. It reports whether a write
@@ -308,7 +308,7 @@ func (t *wsTransport) onReadable() {
 	}
 	t.reading = true
 	c.mu.Unlock()
-	go t.readRun()
+	c.srv.pool.Go(t.readRun)
 }
 
 // readRun reads the messages that have come (a message whose frames are still on their way is
