@@ -12,28 +12,36 @@ import (
 
 // client is one Engine.IO connection and the sockets (one per namespace) multiplexed over it.
 // Packets are decoded on the connection's reader; acknowledgements are handled there at once,
-// and everything else runs in order on the client's dispatcher.
+// and everything else runs on the dispatcher of the packet's namespace: in order within a
+// namespace, and without waiting for another namespace's handlers (as in Node, where a
+// namespace's listeners never hold up another's).
 type client struct {
 	srv   *Server
 	conn  *engineio.Conn
 	dec   parser.Decoder
-	exec  serial
 	timer *time.Timer
 
-	mu      sync.Mutex
-	sockets map[string]*Socket // by namespace name
+	mu   sync.Mutex
+	nsps map[string]*nspConn // by namespace name: joined, or with packets being handled
+}
+
+// nspConn is the client's side of one namespace: its socket once the CONNECT has succeeded, and
+// the dispatcher that handles the namespace's packets (CONNECT, events, DISCONNECT) and its
+// disconnection, one at a time in arrival order. It stays in client.nsps while it has a socket
+// or work; the dispatcher removes it when it goes idle without a socket.
+type nspConn struct {
+	name string
+	sock *Socket // guarded by client.mu
+	exec serial
 }
 
 func newClient(s *Server, c *engineio.Conn) *client {
 	cl := &client{
-		srv:     s,
-		conn:    c,
-		dec:     parser.Decoder{MaxAttachments: s.opts.MaxAttachments},
-		sockets: make(map[string]*Socket),
+		srv:  s,
+		conn: c,
+		dec:  parser.Decoder{MaxAttachments: s.opts.MaxAttachments},
+		nsps: make(map[string]*nspConn),
 	}
-	cl.exec.max = s.opts.MaxPendingEvents
-	cl.exec.wg = &s.workers
-	cl.exec.srv = s
 	if s.opts.ConnectTimeout > 0 {
 		cl.timer = time.AfterFunc(s.opts.ConnectTimeout, cl.onConnectTimeout)
 	}
@@ -57,10 +65,10 @@ func (c *client) OnMessage(data []byte, binary bool) {
 			s.onAck(p)
 		}
 	case adapter.Connect:
-		c.exec.push(func() { c.connect(p) }, false)
+		c.push(p.Nsp, func(n *nspConn) { c.connect(n, p) })
 	case adapter.Event, adapter.BinaryEvent, adapter.Disconnect:
-		c.exec.push(func() {
-			s := c.socket(p.Nsp)
+		c.push(p.Nsp, func(n *nspConn) {
+			s := c.socketOf(n)
 			if s == nil {
 				// A packet for a namespace the client has not joined: the client is confused.
 				c.srv.log.Debug("socketio: packet for a namespace not joined", "sid", c.conn.ID(), "nsp", p.Nsp)
@@ -72,7 +80,7 @@ func (c *client) OnMessage(data []byte, binary bool) {
 				return
 			}
 			s.onEvent(p)
-		}, false)
+		})
 	default: // CONNECT_ERROR never comes from a client
 		c.conn.CloseWithReason(engineio.ReasonParseError)
 	}
@@ -84,52 +92,71 @@ func (c *client) OnClose(reason string, _ error) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
-	for _, s := range c.sockets {
-		s.closeDone() // wake anything waiting on the socket now; handlers run in order below
+	// Each socket disconnects on its own dispatcher, after the packets it has received (a
+	// CONNECT still being handled included).
+	for _, n := range c.nsps {
+		if n.sock != nil {
+			n.sock.closeDone() // wake anything waiting on the socket now
+		}
+		c.enqueue(n, func(n *nspConn) {
+			if s := c.socketOf(n); s != nil {
+				s.onClose(reason)
+			}
+		})
 	}
 	c.mu.Unlock()
-	c.exec.push(func() {
-		for _, s := range c.allSockets() {
-			s.onClose(reason)
-		}
-	}, true)
 }
 
 func (c *client) socket(nsp string) *Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sockets[nsp]
+	if n := c.nsps[nsp]; n != nil {
+		return n.sock
+	}
+	return nil
+}
+
+func (c *client) socketOf(n *nspConn) *Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return n.sock
 }
 
 func (c *client) allSockets() []*Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		out = append(out, s)
+	out := make([]*Socket, 0, len(c.nsps))
+	for _, n := range c.nsps {
+		if n.sock != nil {
+			out = append(out, n.sock)
+		}
 	}
 	return out
 }
 
 func (c *client) remove(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	n := s.slot
+	if n.sock == s {
+		n.sock = nil
+		n.exec.mu.Lock()
+		if !n.exec.running && c.nsps[n.name] == n { // (else its dispatcher removes it when idle)
+			delete(c.nsps, n.name)
+		}
+		n.exec.mu.Unlock()
 	}
 	c.mu.Unlock()
 }
 
 func (c *client) onConnectTimeout() {
-	c.mu.Lock()
-	n := len(c.sockets)
-	c.mu.Unlock()
-	if n == 0 {
+	if len(c.allSockets()) == 0 {
 		c.conn.CloseWithReason(ReasonForcedServerClose)
 	}
 }
 
-// connect handles a CONNECT packet: namespace lookup, middlewares, then the socket joins.
-func (c *client) connect(p *adapter.Packet) {
+// connect handles a CONNECT packet on the dispatcher of slot, its namespace: namespace lookup,
+// middlewares, then the socket joins.
+func (c *client) connect(slot *nspConn, p *adapter.Packet) {
 	if c.conn.ReadyState() == "closed" {
 		return
 	}
@@ -145,11 +172,11 @@ func (c *client) connect(p *adapter.Packet) {
 		c.connectError(p.Nsp, &ConnectError{Message: "Invalid namespace"})
 		return
 	}
-	if c.socket(n.name) != nil {
+	if c.socketOf(slot) != nil {
 		c.srv.log.Debug("socketio: namespace already joined", "sid", c.conn.ID(), "nsp", n.name)
 		return
 	}
-	s := newSocket(n, c, auth)
+	s := newSocket(n, c, slot, auth)
 	for _, mw := range n.allMiddlewares() {
 		err, panicked := c.srv.safeCallErr(func() error { return mw(s) }, "nsp", n.name)
 		if panicked {
@@ -168,7 +195,7 @@ func (c *client) connect(p *adapter.Packet) {
 		s.holding.Store(true)
 	}
 	c.mu.Lock()
-	c.sockets[n.name] = s
+	slot.sock = s
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil // (an idle client keeps no timer)
@@ -232,45 +259,83 @@ func (c *client) closeConn(socks []*Socket) {
 	c.conn.Close()
 }
 
-// serial runs funcs one after the other on a goroutine that exists only while there is work.
-// Its queue is bounded: push blocks the reader while max funcs are waiting, which pauses
-// reading from a client whose handlers do not keep up.
+// serial is the queue of one namespace's dispatcher (see client.push): funcs run one after
+// the other on a goroutine that exists only while there is work, counted in Server.workers.
 type serial struct {
-	srv     *Server
-	wg      *sync.WaitGroup
-	max     int
 	mu      sync.Mutex
-	cond    sync.Cond // L is mu, set on first use
-	queue   []func()
+	cond    sync.Cond // L is mu
+	queue   []func(*nspConn)
 	running bool
 }
 
-func (q *serial) push(f func(), force bool) {
+// push queues f, a packet of namespace name received from the client, on that namespace's
+// dispatcher, creating it when needed. It then waits while MaxPendingEvents funcs are waiting
+// there: a socket whose handlers do not keep up pauses reading from its connection (so the
+// packets of its other namespaces wait too, once this one's queue is full).
+func (c *client) push(name string, f func(*nspConn)) {
+	c.mu.Lock()
+	n := c.nsps[name]
+	if n == nil {
+		n = &nspConn{name: name}
+		n.exec.cond.L = &n.exec.mu
+		c.nsps[name] = n
+	}
+	c.enqueue(n, f)
+	c.mu.Unlock()
+	q := &n.exec
 	q.mu.Lock()
-	if q.cond.L == nil {
-		q.cond.L = &q.mu
-	}
-	for !force && q.running && len(q.queue) >= q.max {
+	for q.running && len(q.queue) >= c.srv.opts.MaxPendingEvents {
 		q.cond.Wait()
-	}
-	q.queue = append(q.queue, f)
-	if !q.running {
-		q.running = true
-		q.wg.Add(1)
-		q.srv.pool.Go(q.run)
 	}
 	q.mu.Unlock()
 }
 
-func (q *serial) run() {
-	defer q.wg.Done()
+// pushTo queues f on n's dispatcher without waiting (the disconnection of n's socket).
+func (c *client) pushTo(n *nspConn, f func(*nspConn)) {
+	c.mu.Lock()
+	c.enqueue(n, f)
+	c.mu.Unlock()
+}
+
+// enqueue appends f to n's queue and starts n's dispatcher if it is idle. c.mu is held: the
+// dispatcher removes an idle n from the client under it.
+func (c *client) enqueue(n *nspConn, f func(*nspConn)) {
+	q := &n.exec
+	q.mu.Lock()
+	q.queue = append(q.queue, f)
+	if !q.running {
+		q.running = true
+		c.srv.workers.Add(1)
+		c.srv.pool.Go(func() { c.run(n) })
+	}
+	q.mu.Unlock()
+}
+
+// run is n's dispatcher. Idle without a socket, it removes n from the client, under both locks,
+// so that a packet for that namespace coming later gets a new dispatcher (never a second one
+// running beside this).
+func (c *client) run(n *nspConn) {
+	defer c.srv.workers.Done()
+	q := &n.exec
 	for {
 		q.mu.Lock()
 		if len(q.queue) == 0 {
+			q.mu.Unlock()
+			c.mu.Lock()
+			q.mu.Lock()
+			if len(q.queue) > 0 { // pushed meanwhile
+				q.mu.Unlock()
+				c.mu.Unlock()
+				continue
+			}
 			q.running = false
 			q.queue = nil
 			q.cond.Broadcast()
+			if n.sock == nil && c.nsps[n.name] == n {
+				delete(c.nsps, n.name)
+			}
 			q.mu.Unlock()
+			c.mu.Unlock()
 			return
 		}
 		f := q.queue[0]
@@ -278,7 +343,7 @@ func (q *serial) run() {
 		q.queue = q.queue[1:]
 		q.cond.Broadcast()
 		q.mu.Unlock()
-		f()
+		f(n)
 	}
 }
 

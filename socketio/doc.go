@@ -42,9 +42,14 @@
 // A client that asked for an acknowledgement gets it from Event.Ack. A socket's handlers run in
 // order, one at a time, on a goroutine of their own that exists only while events are waiting:
 // a handler may block (even on EmitWithAck to its own client) without stopping the connection's
-// reader, which keeps handling acknowledgements. Packet middleware (Socket.Use) and catch-all
-// handlers (OnAny, OnAnyOutgoing) behave as in Node. A panicking handler is logged and its
-// socket disconnected; the server goes on.
+// reader, which keeps handling acknowledgements, or the client's sockets of other namespaces (a
+// handler blocked in "/admin" does not hold up "/" on the same connection, as in Node). A
+// namespace's CONNECT, middleware and connection handlers run on that goroutine too, before
+// the socket's first event. Up to Options.MaxPendingEvents events may wait for a socket's
+// handlers; beyond that, reading from the connection pauses, for every namespace of it, until
+// they catch up. Packet middleware (Socket.Use) and catch-all handlers (OnAny, OnAnyOutgoing)
+// behave as in Node. A panicking handler is logged and its socket disconnected; the server goes
+// on.
 //
 // # Errors in handlers
 //

@@ -34,8 +34,9 @@ type Options struct {
 	// CleanupEmptyChildNamespaces removes a dynamic namespace's child once its last socket has
 	// gone (Node's cleanupEmptyChildNamespaces).
 	CleanupEmptyChildNamespaces bool
-	// MaxPendingEvents bounds how many received events of one connection may wait for their
-	// handlers; when full, reading from that connection pauses. Zero means 256.
+	// MaxPendingEvents bounds how many received events of one socket may wait for its
+	// handlers; when full, reading from the socket's connection pauses (for every namespace
+	// of that connection) until the handlers catch up. Zero means 256.
 	MaxPendingEvents int
 	// MaxAttachments bounds the binary attachments of one received packet. Zero means 10.
 	MaxAttachments int
@@ -74,7 +75,7 @@ type Server struct {
 	closed      bool
 	clients     map[*client]struct{}
 	mainNsp     *Namespace
-	workers     sync.WaitGroup // per-client dispatch goroutines
+	workers     sync.WaitGroup // the sockets' dispatch goroutines
 	pool        *gopool.Pool   // the goroutines they run on, kept for reuse
 	closeOnce   sync.Once
 	closeResult error

@@ -18,12 +18,14 @@ type Handshake = adapter.Handshake
 // Socket is one client's connection to one namespace. Its methods are safe for concurrent use.
 //
 // A socket's event handlers run one at a time, in the order the client sent the events, on a
-// goroutine of their own (not the connection's reader): a handler may block, even on
-// EmitWithAck to its own client, without stopping acknowledgements from being received.
+// goroutine of their own (not the connection's reader, nor shared with the connection's other
+// namespaces): a handler may block, even on EmitWithAck to its own client, without stopping
+// acknowledgements from being received or the client's other sockets from being served.
 type Socket struct {
 	id        string
 	nsp       *Namespace
 	client    *client
+	slot      *nspConn // the client's side of the namespace: the socket's dispatcher
 	handshake *Handshake
 	done      chan struct{}
 	doneOnce  sync.Once
@@ -54,11 +56,12 @@ type pendingAck struct {
 	expires time.Time // zero: until removed
 }
 
-func newSocket(n *Namespace, c *client, auth map[string]any) *Socket {
+func newSocket(n *Namespace, c *client, slot *nspConn, auth map[string]any) *Socket {
 	return &Socket{
 		id:        newID(),
 		nsp:       n,
 		client:    c,
+		slot:      slot,
 		handshake: buildHandshake(c.conn.Request(), auth),
 		done:      make(chan struct{}),
 	}
@@ -264,9 +267,10 @@ func (s *Socket) Disconnect(close bool) {
 }
 
 // disconnectSoon is Disconnect for operations that come through the adapter (possibly from
-// another node, on the adapter's receive goroutine): the client is told and the socket stops
-// receiving at once, and its disconnect listeners run later on the client's dispatcher, so that
-// they may wait on the cluster themselves.
+// another node, on the adapter's receive goroutine) and for a panicking handler: the client is
+// told and the socket stops receiving at once, and its disconnect listeners run later on its
+// dispatcher (after the packets already queued there), so that they may wait on the cluster
+// themselves and Server.Close waits for them.
 func (s *Socket) disconnectSoon(close bool) {
 	socks := []*Socket{s}
 	if close {
@@ -282,12 +286,8 @@ func (s *Socket) disconnectSoon(close bool) {
 	if close {
 		s.client.closeConn(socks)
 	}
-	if len(detached) > 0 {
-		s.client.exec.push(func() {
-			for _, x := range detached {
-				x.onClose(ReasonServerNamespaceDisconnect)
-			}
-		}, true)
+	for _, x := range detached {
+		s.client.pushTo(x.slot, func(*nspConn) { x.onClose(ReasonServerNamespaceDisconnect) })
 	}
 }
 
@@ -459,8 +459,7 @@ func (s *Socket) onAck(p *adapter.Packet) {
 	}
 }
 
-// onEvent runs the middlewares and handlers of an incoming event (on the client's dispatch
-// goroutine).
+// onEvent runs the middlewares and handlers of an incoming event (on the socket's dispatcher).
 func (s *Socket) onEvent(p *adapter.Packet) {
 	name, args, err := parser.EventArgs(p)
 	if err != nil {
@@ -492,11 +491,12 @@ func (s *Socket) onEvent(p *adapter.Packet) {
 	}
 }
 
-// call runs user code, turning a panic into a logged error that disconnects this socket.
+// call runs user code, turning a panic into a logged error that disconnects this socket (its
+// disconnect listeners run on its dispatcher once the current event is done).
 func (s *Socket) call(f func() error, event string) error {
 	err, panicked := s.nsp.srv.safeCallErr(f, "nsp", s.nsp.name, "sid", s.id, "event", event)
 	if panicked {
-		go s.Disconnect(false)
+		s.disconnectSoon(false)
 		return nil
 	}
 	return err
