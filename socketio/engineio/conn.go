@@ -59,6 +59,7 @@ type Conn struct {
 	postActive    bool // a polling POST is being read
 	owesNoop      bool // closed by the client's "1" with no GET pending: a racing GET gets "6"
 	awaitingPong  bool
+	opening       bool // Server.open has not registered the session yet: nothing is written
 	closeReason   string // reason to close with once a graceful close has flushed
 	reason        string // final close reason
 	err           error  // final close error
@@ -103,7 +104,7 @@ func newConn(s *Server, id string, r *http.Request, ws bool) *Conn {
 	if req.Host != "" && req.Header != nil && req.Header.Get("Host") == "" {
 		req.Header.Set("Host", req.Host)
 	}
-	return &Conn{srv: s, id: id, req: req, isWS: ws}
+	return &Conn{srv: s, id: id, req: req, isWS: ws, opening: true}
 }
 
 // takeOwedNoop reports (once) whether c is closed and owes a noop to a racing GET.
@@ -291,6 +292,9 @@ func (c *Conn) enqueueOneLocked(m *Message) error {
 
 // wakeLocked tells the transport that owns the queue that there is work.
 func (c *Conn) wakeLocked() {
+	if c.opening {
+		return // Server.open wakes the transport once the session can be found
+	}
 	if c.isWS {
 		if c.ws != nil {
 			c.ws.signal()
@@ -324,9 +328,8 @@ func (c *Conn) closeGraceful(reason string, discard bool) {
 	}
 	c.state = stateClosing
 	c.closeReason = reason
-	if c.hb != nil {
-		c.hb.Stop()
-	}
+	// The heartbeat goes on (without pings, as in Node): a client that is gone is let go by
+	// its ping timeout, whatever the close is waiting for.
 	c.closeTimer = time.AfterFunc(c.srv.closeTimeout, func() {
 		c.closeWith(reason, errors.New("engineio: close: queued packets not flushed in time"), PacketClose)
 	})
@@ -342,9 +345,13 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 		c.mu.Unlock()
 		return
 	}
-	if c.state == stateClosing && (reason == ReasonTransportClose || reason == ReasonTransportError) {
+	if c.state == stateClosing && (reason == ReasonTransportClose || reason == ReasonTransportError || reason == ReasonPingTimeout) {
 		// The server had started closing (Close, CloseWithReason) and the client went away
-		// before the flush ended: the close keeps the reason the server gave.
+		// (or stopped answering) before the flush ended: the close keeps the reason the server
+		// gave.
+		if reason == ReasonPingTimeout && cause == nil {
+			cause = errors.New("engineio: close: ping timeout before the queued packets were flushed")
+		}
 		reason = c.closeReason
 	}
 	c.state = stateClosed
@@ -514,7 +521,7 @@ func (c *Conn) startHeartbeat() {
 // onHeartbeatTimer sends a ping, or closes the session when the previous one got no pong.
 func (c *Conn) onHeartbeatTimer() {
 	c.mu.Lock()
-	if c.state != stateOpen {
+	if c.state == stateClosed {
 		c.mu.Unlock()
 		return
 	}
@@ -533,6 +540,10 @@ func (c *Conn) onHeartbeatTimer() {
 	// timer latency does not add up.
 	c.hbDue = c.hbDue.Add(c.srv.opts.PingTimeout)
 	c.hb.Reset(max(0, c.hbDue.Sub(now)))
+	if c.state == stateClosing { // no ping while closing; the pong deadline stands
+		c.mu.Unlock()
+		return
+	}
 	var lis []func(Packet)
 	if c.lis != nil {
 		lis = c.lis.packetCreate
@@ -560,7 +571,7 @@ func (c *Conn) onHeartbeatTimer() {
 // that the deadline holds to the millisecond whatever the timer latency.
 func (c *Conn) pingExpired() bool {
 	c.mu.Lock()
-	expired := c.state == stateOpen && c.awaitingPong && !time.Now().Before(c.hbDue)
+	expired := c.state != stateClosed && c.awaitingPong && !time.Now().Before(c.hbDue)
 	c.mu.Unlock()
 	if expired {
 		c.closeWith(ReasonPingTimeout, nil, PacketClose)

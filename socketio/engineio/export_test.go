@@ -74,3 +74,6 @@ func Polled(c *Conn) bool {
 	defer c.mu.Unlock()
 	return c.ws != nil && c.ws.polled
 }
+
+// SetCloseTimeout changes how long a graceful close may wait for its flush.
+func SetCloseTimeout(s *Server, d time.Duration) { s.closeTimeout = d }

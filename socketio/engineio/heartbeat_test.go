@@ -92,3 +92,15 @@ func TestHeartbeatWithTraffic(t *testing.T) {
 	}
 	none(t, rec.closes, 10*time.Millisecond, "close")
 }
+
+// TestClosingSessionEndsByPingTimeout: a graceful close waiting for a polling client that is gone
+// (no GET comes to carry the close packet) ends by the ping timeout, as in Node, not by the close
+// timeout (30 s with the default timings, on top of the 45 s connect timeout: 75 s).
+func TestClosingSessionEndsByPingTimeout(t *testing.T) {
+	e := newEnv(t, engineio.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
+	engineio.SetCloseTimeout(e.srv, time.Hour)
+	_, c, _ := e.handshake() // then the client goes away: no GET, no pong
+	c.Close()
+	ce := recv(t, e.rec.closes, "OnClose") // within wait (seconds), not the hour of the close timeout
+	mustEqual(t, "reason", ce.reason, engineio.ReasonForcedClose)
+}

@@ -315,6 +315,12 @@ func (s *Server) open(c *Conn) {
 		registered = true
 	}
 	s.mu.Unlock()
+	// Only now may the open packet (which tells the client the session id) be written: a request
+	// of the client's with that id finds the session.
+	c.mu.Lock()
+	c.opening = false
+	c.wakeLocked()
+	c.mu.Unlock()
 	if registered {
 		s.log.LogAttrs(bg, levelDebug, "engineio: session opened", sidAttr(c.id), slog.String("transport", c.Transport()))
 	} else {

@@ -56,8 +56,8 @@ type wsTransport struct {
 	pendingN int
 
 	// guarded by c.mu
-	reading      bool // a reader runs (always, without the poller), or finish has been claimed
-	finished     bool // finish has run or is running
+	reading      bool // a reader runs (always, without the poller)
+	finished     bool // finish has run, is running, or has been claimed (by expire or readRun)
 	graceTimer   *time.Timer
 	dead         bool   // discarded: the writer says goodbye and stops
 	final        bool   // the reader has ended: no writer may start
@@ -145,6 +145,7 @@ func (s *Server) serveWebSocketHandshake(id string, w http.ResponseWriter, r *ht
 	t.br = br
 	s.configure(t)
 	c.ws = t
+	s.wg.Add(1) // t's, until finish
 	s.open(c)
 	s.startReader(c, t)
 }
@@ -177,6 +178,7 @@ func (s *Server) serveUpgrade(c *Conn, w http.ResponseWriter, r *http.Request) {
 		t.br = br
 		s.configure(t)
 		if ok = !t.dead; ok {
+			s.wg.Add(1) // t's, until finish (the caller holds a count: it cannot be zero here)
 			t.upgradeTimer = time.AfterFunc(s.opts.UpgradeTimeout, func() { c.cancelProbe(t) })
 		}
 		c.mu.Unlock()
@@ -248,21 +250,26 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 // startReader starts reading t: through the server's poller when it can watch t's connection,
-// else on a goroutine of its own. The caller (a request of the server's) holds s.wg, so the count
-// cannot be zero here; t holds one count of it until finish.
+// else on a goroutine of its own. t already holds its count of s.wg (taken before t could be
+// closed), which finish releases; if t has been finished meanwhile there is nothing to start.
+// The registration is made under c.mu, so that the poller's callback (which takes c.mu) sees it.
 func (s *Server) startReader(c *Conn, t *wsTransport) {
-	s.wg.Add(1)
+	c.mu.Lock()
+	if t.finished {
+		c.mu.Unlock()
+		return
+	}
 	if t.rc != nil {
 		if p := s.pollerFor(); p != nil {
 			t.tok = p.newToken()
 			t.polled = true
 			if err := p.register(t.rc, t.tok, t.onReadable); err == nil {
+				c.mu.Unlock()
 				return
 			}
 			t.polled = false
 		}
 	}
-	c.mu.Lock()
 	t.reading = true // for good: expire never claims t's end, the read deadline ends readLoop
 	c.mu.Unlock()
 	go t.readLoop()
@@ -333,7 +340,7 @@ func (t *wsTransport) readRun() {
 		// The connection is closed (finish did it, or is about to), or epoll failed.
 		c.mu.Lock()
 		claim := !t.finished && !t.reading
-		t.reading = t.reading || claim
+		t.finished = t.finished || claim
 		c.mu.Unlock()
 		if claim {
 			t.finish(err)
@@ -347,7 +354,7 @@ func (t *wsTransport) expire() {
 	c := t.c
 	c.mu.Lock()
 	claim := !t.finished && !t.reading
-	t.reading = t.reading || claim
+	t.finished = t.finished || claim
 	c.mu.Unlock()
 	if claim {
 		t.finish(os.ErrDeadlineExceeded)
