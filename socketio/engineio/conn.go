@@ -59,7 +59,7 @@ type Conn struct {
 	postActive    bool // a polling POST is being read
 	owesNoop      bool // closed by the client's "1" with no GET pending: a racing GET gets "6"
 	awaitingPong  bool
-	opening       bool // Server.open has not registered the session yet: nothing is written
+	opening       bool   // Server.open has not registered the session yet: nothing is written
 	closeReason   string // reason to close with once a graceful close has flushed
 	reason        string // final close reason
 	err           error  // final close error
