@@ -10,28 +10,39 @@
 // receives the session's messages and, exactly once, its close. Messages go out with Conn.Send
 // as *Message values.
 //
-// Concurrency. A WebSocket session is read on the goroutine of the ServeHTTP call that
-// upgraded it, and written by one writer goroutine that owns the connection (gorilla/websocket
-// allows one reader and one writer). A polling session has no goroutine of its own: a GET
-// request drains the session's queue (waiting if it is empty), a POST request decodes and
-// delivers the packets it carries, and the heartbeat and the timeouts are time.AfterFunc
-// timers. The ConnHandler is called on the reading goroutine (WebSocket) or on the POST's
-// goroutine, never for two messages of one session at once. Listeners registered with the
-// On* methods of Conn are called outside every lock.
+// Concurrency. No goroutine waits for an idle session. On Linux, one goroutine per Server waits
+// in epoll for every idle WebSocket; when one becomes readable, a reader goroutine (taken from a
+// pool of reused goroutines) reads every message that has come, hands each to the ConnHandler,
+// and gives the connection back to the poller. (A WebSocket that is not a plain socket, such as
+// TLS, or one on another system, is read by a goroutine of its own for its whole life.) What is
+// queued on a WebSocket is written by the Server's flushers: a connection with something to write
+// waits its turn on a list, and at most GOMAXPROCS flusher goroutines (none while the list is
+// empty) each take every packet queued on it at that moment and write them with one
+// non-blocking system call; what a client's socket cannot take at once is left to a writer
+// goroutine of that connection, which waits for it. So frames queued together (a burst of
+// broadcasts) cost one write per connection, and a lone frame still goes out at once. A polling
+// session has no goroutine of its own: a GET request drains the session's queue (waiting if it
+// is empty), a POST request decodes and delivers the packets it carries, and the heartbeat and
+// the timeouts are time.AfterFunc timers. The ConnHandler is called on a reading goroutine
+// (WebSocket) or on the POST's goroutine, never for two messages of one session at once.
+// Listeners registered with the On* methods of Conn are called outside every lock; drain
+// listeners and OnFlushed callbacks run on the goroutine that wrote, which may be a flusher
+// shared by every session, so they must not block.
 //
-// Encode once. A *Message is immutable once sent and may be shared by any number of sessions.
-// Its polling encoding and its *websocket.PreparedMessage are computed lazily, at most once
-// (sync.Once), and reused: a broadcast of one Message to 10,000 WebSocket sessions builds one
-// frame (one per compression setting). A Message queued on a single WebSocket session is
-// written straight through the shared write-buffer pool instead, which avoids the frame copy.
+// Encode once. A *Message is immutable once sent and may be shared by any number of sessions:
+// its polling encoding is computed lazily, at most once, and its WebSocket frame is built from
+// its Data straight into the writer's buffer, so a broadcast to 10,000 sessions encodes its
+// payload once. With permessage-deflate, a Message to be compressed goes through its cached
+// *websocket.PreparedMessage, compressed once for all.
 //
 // # Outgoing queue and overflow
 //
 // Each session has one outgoing queue, bounded by Options.MaxQueuedPackets (default 4096) and
 // Options.MaxQueuedBytes (default 16 MiB; a packet counts for its payload length plus one). The
 // queue is drained by the polling GET or the WebSocket writer, which coalesces: every packet
-// queued when it wakes goes out in one polling response, or in back-to-back frames. Nothing is
-// preallocated: an idle session holds no buffer beyond those of its connection.
+// queued when it runs goes out in one polling response, or in one write of back-to-back frames.
+// Nothing is preallocated: an idle WebSocket session holds its connection, a 288-byte read
+// buffer and its state (about 4 KB in all, with no goroutine and no goroutine stack).
 //
 // Send never blocks. When the packets given to one Send do not fit, none of them is queued, the
 // session is closed with ReasonTransportError (its queued packets are dropped), and the error
@@ -46,7 +57,8 @@
 // ReasonPingTimeout when no pong arrives within Options.PingTimeout. A session closes with one
 // of the Reason* constants (Node's exact strings). Conn.Close flushes the queued packets first
 // (a polling session hands them, followed by a close packet, to the pending or the next GET),
-// bounded by min(30s, PingInterval+PingTimeout). Server.Close closes every session with
+// bounded by min(30s, PingInterval+PingTimeout); the heartbeat goes on meanwhile (without
+// pings), so a client that is gone is let go by its ping timeout, as in Node. Server.Close closes every session with
 // ReasonServerShutdown, flushing until its context ends, and returns once every goroutine it
 // started has ended.
 //
