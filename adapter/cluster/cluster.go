@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosockio/gosockio/adapter"
@@ -168,6 +169,13 @@ type Options struct {
 	// AllRooms then returns this node's rooms with an error wrapping ErrUnsupported, without
 	// asking the other nodes.
 	NoAllRooms bool
+	// ListenerQueue bounds how many server-side events from other nodes may wait for this
+	// namespace's listeners, which run one at a time in arrival order on one goroutine of the
+	// adapter. Zero means 1024. When it is full, the receive loop does not wait (it serves
+	// every namespace of the node, answers included): the event is dropped and logged at Warn
+	// (at most one line a second, with the number dropped so far), and a requester waiting for
+	// its acknowledgement gets one answer fewer.
+	ListenerQueue int
 	// Logger receives warnings about malformed messages and failed publishes. Nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -187,11 +195,16 @@ type Adapter struct {
 	pending map[string]*pending
 	closed  bool
 
-	// work runs user code triggered by remote messages (disconnect and server-side listeners)
-	// off the receive goroutine, in order, so that such code may itself wait on the cluster.
-	work    chan func()
-	workers sync.WaitGroup
-	stop    chan struct{}
+	// work runs the server-side-emit listeners off the receive goroutine, one at a time in
+	// arrival order, so that they may themselves wait on the cluster. later sends to it under
+	// mu while the adapter is open; Close then closes stop, and runWork runs what is queued
+	// before it ends (workDone), unless Close's ctx ends first (abandon).
+	work     chan func()
+	stop     chan struct{}
+	abandon  chan struct{}
+	workDone chan struct{}
+	dropped  atomic.Int64 // events dropped because work was full
+	dropLog  atomic.Int64 // when the last drop was logged (UnixNano)
 }
 
 var (
@@ -208,19 +221,23 @@ func New(l *adapter.Local, uid string, tr Transport, codec Codec, opts Options) 
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	a := &Adapter{
-		uid:     uid,
-		nsp:     l.Namespace().Name(),
-		local:   l,
-		tr:      tr,
-		codec:   codec,
-		opts:    opts,
-		log:     opts.Logger,
-		pending: make(map[string]*pending),
-		work:    make(chan func(), 1024),
-		stop:    make(chan struct{}),
+	if opts.ListenerQueue <= 0 {
+		opts.ListenerQueue = 1024
 	}
-	a.workers.Add(1)
+	a := &Adapter{
+		uid:      uid,
+		nsp:      l.Namespace().Name(),
+		local:    l,
+		tr:       tr,
+		codec:    codec,
+		opts:     opts,
+		log:      opts.Logger,
+		pending:  make(map[string]*pending),
+		work:     make(chan func(), opts.ListenerQueue),
+		stop:     make(chan struct{}),
+		abandon:  make(chan struct{}),
+		workDone: make(chan struct{}),
+	}
 	go a.runWork()
 	if rs, ok := tr.(RoomSubscriber); ok {
 		l.OnRoomChange(func(room string, exists bool) {
@@ -258,26 +275,49 @@ func (a *Adapter) Ready(ctx context.Context) error {
 	return nil
 }
 
+// runWork runs the queued listeners in order. After Close (stop) it runs those still queued,
+// unless Close gives up waiting (abandon): those are then dropped with a log line.
 func (a *Adapter) runWork() {
-	defer a.workers.Done()
+	defer close(a.workDone)
 	for {
+		select {
+		case <-a.abandon:
+			if n := len(a.work); n > 0 {
+				a.log.Warn("cluster: closed before running queued server-side events; dropped", "nsp", a.nsp, "dropped", n)
+			}
+			return
+		default:
+		}
 		select {
 		case f := <-a.work:
 			f()
 		case <-a.stop:
-			return
+			if len(a.work) == 0 { // nothing is queued after Close
+				return
+			}
 		}
 	}
 }
 
-// later runs f on the work goroutine; when the queue is full it runs f on a new goroutine
-// rather than blocking the receive loop.
+// later queues f (server-side-emit listeners) for the work goroutine. It never blocks the
+// receive loop and never starts another goroutine: when the queue is full, f is dropped and
+// logged (Options.ListenerQueue).
 func (a *Adapter) later(f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return
+	}
 	select {
 	case a.work <- f:
+		return
 	default:
-		a.workers.Add(1)
-		go func() { defer a.workers.Done(); f() }()
+	}
+	n := a.dropped.Add(1)
+	now := time.Now().UnixNano()
+	if last := a.dropLog.Load(); now-last >= int64(time.Second) && a.dropLog.CompareAndSwap(last, now) {
+		a.log.Warn("cluster: server-side event dropped: the namespace's listeners are behind",
+			"nsp", a.nsp, "queued", cap(a.work), "dropped_total", n)
 	}
 }
 
@@ -669,7 +709,10 @@ func (a *Adapter) remoteBroadcastWithAck(m *Message) {
 }
 
 // Close implements adapter.Adapter: pending requests fail with adapter.ErrClosed, the transport
-// is closed and the core's goroutines end.
+// is closed, and Close returns once the server-side-emit listeners already queued have run and
+// the core's goroutine has ended. If ctx ends first, Close returns its error; the listener that
+// is running finishes, and the queued ones that have not started are dropped, with a log line
+// saying how many.
 func (a *Adapter) Close(ctx context.Context) error {
 	a.mu.Lock()
 	if a.closed {
@@ -686,12 +729,11 @@ func (a *Adapter) Close(ctx context.Context) error {
 	a.mu.Unlock()
 	err := a.tr.Close(ctx)
 	close(a.stop)
-	done := make(chan struct{})
-	go func() { a.workers.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-a.workDone:
 	case <-ctx.Done():
-		return errors.Join(err, ctx.Err())
+		close(a.abandon)
+		return errors.Join(err, fmt.Errorf("cluster: close: server-side listeners still running: %w", ctx.Err()))
 	}
 	if err != nil {
 		return fmt.Errorf("cluster: close: %w", err)
