@@ -29,13 +29,61 @@ type ConnHandler interface {
 	OnClose(reason string, err error)
 }
 
+// connState is where a session is in its life. It changes only through Conn.setState, and only
+// along these transitions:
+//
+//	handshake ──► open ◄──► upgrading          (a WebSocket probe answered "3probe")
+//	    │          │            │
+//	    ├──────────┴────────────┴──► closing   (Close: the queue is flushed first)
+//	    └──────────┴────────────┴──► closed    (from every other state)
+//
+// The ways a session ends (closeWith): the client's close packet or a closed transport, a
+// transport or parse error, a ping timeout (also while closing), a full queue, a panicking
+// handler, the end of a graceful close (flushed, or timed out), and Server.Close.
 type connState uint8
 
 const (
-	stateOpen    connState = iota
-	stateClosing           // Close called: flushing the queue, then closing
+	stateHandshake connState = iota // Server.open runs: packets are queued, nothing is written
+	stateOpen
+	stateUpgrading // probed WebSocket answered: polling GETs are answered at once (noop)
+	stateClosing   // Close called: flushing the queue, then closing
 	stateClosed
 )
+
+var connStateNames = [...]string{"handshake", "open", "upgrading", "closing", "closed"}
+
+func (s connState) String() string { return connStateNames[s] }
+
+// live reports whether the session takes packets both ways.
+func (s connState) live() bool { return s <= stateUpgrading }
+
+// writes reports whether queued packets are written.
+func (s connState) writes() bool { return s == stateOpen || s == stateUpgrading }
+
+// canGo reports whether a session may go from s to next.
+func (s connState) canGo(next connState) bool {
+	switch next {
+	case stateOpen:
+		return s == stateHandshake || s == stateUpgrading
+	case stateUpgrading:
+		return s == stateOpen
+	case stateClosing:
+		return s.live()
+	case stateClosed:
+		return s != stateClosed
+	}
+	return false
+}
+
+// setState moves c to next (c.mu held). Every change of state goes through it.
+func (c *Conn) setState(next connState) {
+	if !c.state.canGo(next) {
+		c.srv.log.LogAttrs(bg, slog.LevelError, "engineio: bug: impossible session state change",
+			sidAttr(c.id), slog.String("from", c.state.String()), slog.String("to", next.String()))
+		return
+	}
+	c.state = next
+}
 
 // maxRetainedQueue is the largest queue capacity kept for reuse once drained; a larger one is
 // released so that a burst does not pin memory on an idle session.
@@ -53,7 +101,6 @@ type Conn struct {
 	handler       ConnHandler // set once Handler.Open has returned
 	state         connState
 	isWS          bool // current transport is WebSocket
-	upgrading     bool // a probe ping arrived: polling GETs are answered at once
 	delivering    bool // a goroutine is inside handler.OnMessage
 	closeNotified bool // OnClose was (or is being) called
 	postActive    bool // a polling POST is being read
@@ -104,7 +151,7 @@ func newConn(s *Server, id string, r *http.Request, ws bool) *Conn {
 	if req.Host != "" && req.Header != nil && req.Header.Get("Host") == "" {
 		req.Header.Set("Host", req.Host)
 	}
-	return &Conn{srv: s, id: id, req: req, isWS: ws, opening: true}
+	return &Conn{srv: s, id: id, req: req, isWS: ws} // (in stateHandshake)
 }
 
 // takeOwedNoop reports (once) whether c is closed and owes a noop to a racing GET.
@@ -143,13 +190,16 @@ func (c *Conn) Transport() string {
 	return TransportPolling
 }
 
-// ReadyState returns the state of the session as Node's socket.readyState names it: "open",
-// "closing" (Close was called: the queued packets are being flushed) or "closed".
+// ReadyState returns the state of the session as Node's socket.readyState names it: "opening"
+// (while the Handler's Open runs), "open", "closing" (Close was called: the queued packets are
+// being flushed) or "closed".
 func (c *Conn) ReadyState() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch c.state {
-	case stateOpen:
+	case stateHandshake:
+		return "opening"
+	case stateOpen, stateUpgrading:
 		return "open"
 	case stateClosing:
 		return "closing"
@@ -189,7 +239,7 @@ func (c *Conn) Send(msgs ...*Message) error {
 		}
 	}
 	c.mu.Lock()
-	if c.state != stateOpen {
+	if !c.state.live() {
 		c.mu.Unlock()
 		return ErrClosed
 	}
@@ -255,7 +305,7 @@ func (c *Conn) Writable() bool {
 }
 
 func (c *Conn) writableLocked() bool {
-	if c.state != stateOpen || len(c.queue) > 0 {
+	if !c.state.writes() || len(c.queue) > 0 {
 		return false
 	}
 	if c.isWS {
@@ -292,7 +342,7 @@ func (c *Conn) enqueueOneLocked(m *Message) error {
 
 // wakeLocked tells the transport that owns the queue that there is work.
 func (c *Conn) wakeLocked() {
-	if c.opening {
+	if c.state == stateHandshake {
 		return // Server.open wakes the transport once the session can be found
 	}
 	if c.isWS {
@@ -317,7 +367,7 @@ func (c *Conn) CloseWithReason(reason string) { c.closeGraceful(reason, false) }
 // instead of waiting for the client's next GET to carry the close packet.
 func (c *Conn) closeGraceful(reason string, discard bool) {
 	c.mu.Lock()
-	if c.state != stateOpen {
+	if !c.state.live() {
 		c.mu.Unlock()
 		return
 	}
@@ -326,7 +376,7 @@ func (c *Conn) closeGraceful(reason string, discard bool) {
 		c.closeWith(reason, nil, PacketClose)
 		return
 	}
-	c.state = stateClosing
+	c.setState(stateClosing)
 	c.closeReason = reason
 	// The heartbeat goes on (without pings, as in Node): a client that is gone is let go by
 	// its ping timeout, whatever the close is waiting for.
@@ -354,7 +404,7 @@ func (c *Conn) closeWith(reason string, cause error, release PacketType) {
 		}
 		reason = c.closeReason
 	}
-	c.state = stateClosed
+	c.setState(stateClosed)
 	c.reason, c.err = reason, cause
 	if c.closedCh != nil {
 		close(c.closedCh)
@@ -447,7 +497,7 @@ func (c *Conn) deliver(data []byte, binary bool) {
 	c.deliverMu.Lock()
 	defer c.deliverMu.Unlock()
 	c.mu.Lock()
-	if c.state != stateOpen {
+	if !c.state.live() {
 		c.mu.Unlock()
 		return
 	}
@@ -478,7 +528,7 @@ func (c *Conn) deliver(data []byte, binary bool) {
 // transport should stop reading.
 func (c *Conn) onPacket(p Packet) bool {
 	c.mu.Lock()
-	if c.state != stateOpen {
+	if !c.state.live() {
 		closed := c.state == stateClosed
 		c.mu.Unlock()
 		return !closed
@@ -510,7 +560,7 @@ func (c *Conn) onPacket(p Packet) bool {
 func (c *Conn) startHeartbeat() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state != stateOpen {
+	if !c.state.live() {
 		return
 	}
 	d := c.srv.opts.PingInterval
@@ -555,7 +605,7 @@ func (c *Conn) onHeartbeatTimer() {
 		c.safe("packetCreate listener", func() { f(pingMsg.packet()) })
 	}
 	c.mu.Lock()
-	if c.state != stateOpen {
+	if !c.state.live() {
 		c.mu.Unlock()
 		return
 	}
@@ -581,7 +631,7 @@ func (c *Conn) pingExpired() bool {
 
 func (c *Conn) onPong() {
 	c.mu.Lock()
-	if c.state != stateOpen {
+	if !c.state.live() {
 		c.mu.Unlock()
 		return
 	}

@@ -68,7 +68,7 @@ func (t *wsTransport) flushOnce() {
 	c := t.c
 	s := c.srv
 	c.mu.Lock()
-	if t.dead || c.ws != t || c.state != stateOpen || t.pongOwed || s.opts.PerMessageDeflate != nil {
+	if t.dead || c.ws != t || !c.state.writes() || t.pongOwed || s.opts.PerMessageDeflate != nil {
 		c.mu.Unlock()
 		s.pool.Go(t.writeLoop)
 		return
@@ -108,7 +108,7 @@ func (t *wsTransport) flushOnce() {
 	default:
 		t.afterWrite(n)
 		c.mu.Lock()
-		more := len(c.queue) > 0 || t.dead || t.pongOwed || c.state != stateOpen
+		more := len(c.queue) > 0 || t.dead || t.pongOwed || !c.state.writes()
 		if !more {
 			t.writing = false
 		}

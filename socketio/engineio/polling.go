@@ -54,7 +54,7 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 	// upgradeCheck, as Node's check interval does) rather than answered at once; if the upgrade
 	// completes meanwhile it is answered as a request arriving after the upgrade would be. (In
 	// Node the probe's frames, already received, would have been handled first.)
-	arrivedUpgrading := c.upgrading || c.probe != nil
+	arrivedUpgrading := c.state == stateUpgrading || c.probe != nil
 	var hold <-chan time.Time
 	holdExpired, upgradedWhileHeld := false, false
 	var batch []*Message
@@ -89,7 +89,7 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 		if len(batch) > 0 {
 			break
 		}
-		if c.upgrading {
+		if c.state == stateUpgrading {
 			if !arrivedUpgrading || holdExpired {
 				tail = '6'
 				break

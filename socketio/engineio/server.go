@@ -318,7 +318,9 @@ func (s *Server) open(c *Conn) {
 	// Only now may the open packet (which tells the client the session id) be written: a request
 	// of the client's with that id finds the session.
 	c.mu.Lock()
-	c.opening = false
+	if c.state == stateHandshake {
+		c.setState(stateOpen)
+	}
 	c.wakeLocked()
 	c.mu.Unlock()
 	if registered {

@@ -452,7 +452,9 @@ func (c *Conn) onProbePacket(t *wsTransport, p Packet, err error) bool {
 		}
 		t.probePong = true
 		t.signal()
-		c.upgrading = true
+		if c.state == stateOpen {
+			c.setState(stateUpgrading)
+		}
 		if c.poll != nil {
 			c.poll.signal() // release the pending GET (with noop, or queued packets)
 		}
@@ -465,7 +467,9 @@ func (c *Conn) onProbePacket(t *wsTransport, p Packet, err error) bool {
 			return false
 		}
 		c.probe = nil
-		c.upgrading = false
+		if c.state == stateUpgrading {
+			c.setState(stateOpen)
+		}
 		if t.upgradeTimer != nil {
 			t.upgradeTimer.Stop()
 		}
@@ -499,7 +503,9 @@ func (c *Conn) cancelProbe(t *wsTransport) {
 		return
 	}
 	c.probe = nil
-	c.upgrading = false
+	if c.state == stateUpgrading {
+		c.setState(stateOpen)
+	}
 	busy := t.kill()
 	c.mu.Unlock()
 	if busy {
