@@ -76,64 +76,8 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 	c := &serveConfig{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by main, in one line
-	var envErr error
-	env := func(name string) string { return getenv(envName(name)) }
-	str := func(p *string, name, def, usage string) {
-		if v := env(name); v != "" {
-			def = v
-		}
-		fs.StringVar(p, name, def, usage+" (env "+envName(name)+")")
-	}
-	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
-		if v := env(name); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				envErr = errors.Join(envErr, fmt.Errorf("%s: %w", envName(name), err))
-			}
-			def = d
-		}
-		fs.DurationVar(p, name, def, usage+" (env "+envName(name)+")")
-	}
-	str(&c.Addr, "addr", "127.0.0.1:3000", "listen address, host:port")
-	str(&c.Path, "path", "/socket.io/", "Socket.IO endpoint path")
-	str(&c.Redis, "redis", "", `Redis: empty for a single node (in-memory adapter); "embedded" or "embedded:PORT" to start an in-process Redis on 127.0.0.1 that other nodes can join; or a redis:// or rediss:// URL to join a cluster`)
-	str(&c.RedisKey, "redis-key", "socket.io", "key prefix of the Redis channels (Node's key option; same on every node and emitter)")
-	str(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty sends no CORS headers")
-	dur(&c.PingInterval, "ping-interval", 25*time.Second, "time between two pings")
-	dur(&c.PingTimeout, "ping-timeout", 20*time.Second, "how long to wait for a pong before closing")
-	i64 := func(p *int64, name string, def int64, usage string) {
-		if v := env(name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				envErr = errors.Join(envErr, fmt.Errorf("%s: %q is not a number", envName(name), v))
-			}
-			def = n
-		}
-		fs.Int64Var(p, name, def, usage+" (env "+envName(name)+")")
-	}
-	boolean := func(p *bool, name string, def bool, usage string) {
-		if v := env(name); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				envErr = errors.Join(envErr, fmt.Errorf("%s: %q is not true or false", envName(name), v))
-			}
-			def = b
-		}
-		fs.BoolVar(p, name, def, usage+" (env "+envName(name)+")")
-	}
-	i64(&c.MaxPayload, "max-payload", 1_000_000, "largest message a client may send, in bytes")
-	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
-	str(&c.LogFormat, "log-format", "text", "text or json (log/slog handlers, on stderr)")
-	str(&c.NodeName, "node-name", "", "name of this node, sent to every client (chat page, sticky cookie); empty means a random node-XXXXXXXX, new at each start")
-	clientJS := ""
-	if _, err := os.Stat(defaultClientJS); err == nil {
-		clientJS = defaultClientJS
-	}
-	str(&c.ClientJS, "client-js", clientJS, "the Socket.IO browser client: a file of socket.io-client's dist/ directory (socket.io.min.js), served with its siblings at <path>socket.io.js, socket.io.min.js…; or a URL the chat page loads; empty means <path>socket.io.min.js redirects to the official CDN")
-	boolean(&c.ServeClient, "serve-client", true, "serve the Socket.IO browser client at <path>socket.io.js and its siblings (Node's serveClient)")
-	str(&c.StickyCookie, "sticky-cookie", "gosockio_node", "cookie naming this node, set on the page and on Socket.IO handshakes, for a load balancer's sticky sessions; empty means none")
-	boolean(&c.Demo, "demo", true, "serve the chat demo page at / and handle its events")
-	dur(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for connections to close")
+	ef := &envFlags{fs: fs, getenv: getenv}
+	c.define(ef)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(out, serveUsage)
@@ -142,34 +86,118 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (*serv
 		}
 		return nil, err
 	}
-	if envErr != nil {
-		return nil, envErr
+	if ef.err != nil {
+		return nil, ef.err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.MaxPayload <= 0 {
-		return nil, fmt.Errorf("--max-payload %d: want a positive number of bytes", c.MaxPayload)
-	}
-	if c.PingInterval <= 0 || c.PingTimeout <= 0 {
-		return nil, errors.New("--ping-interval and --ping-timeout must be positive")
-	}
-	if c.ShutdownTimeout <= 0 {
-		return nil, errors.New("--shutdown-timeout must be positive")
-	}
-	if !strings.HasPrefix(c.Path, "/") {
-		return nil, fmt.Errorf("--path %q: must start with /", c.Path)
-	}
-	if _, err := parseLevel(c.LogLevel); err != nil {
+	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	return c, nil
+}
+
+// define declares every flag of `gosockio serve`, bound to c's fields.
+func (c *serveConfig) define(ef *envFlags) {
+	ef.str(&c.Addr, "addr", "127.0.0.1:3000", "listen address, host:port")
+	ef.str(&c.Path, "path", "/socket.io/", "Socket.IO endpoint path")
+	ef.str(&c.Redis, "redis", "", `Redis: empty for a single node (in-memory adapter); "embedded" or "embedded:PORT" to start an in-process Redis on 127.0.0.1 that other nodes can join; or a redis:// or rediss:// URL to join a cluster`)
+	ef.str(&c.RedisKey, "redis-key", "socket.io", "key prefix of the Redis channels (Node's key option; same on every node and emitter)")
+	ef.str(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty sends no CORS headers")
+	ef.dur(&c.PingInterval, "ping-interval", 25*time.Second, "time between two pings")
+	ef.dur(&c.PingTimeout, "ping-timeout", 20*time.Second, "how long to wait for a pong before closing")
+	ef.i64(&c.MaxPayload, "max-payload", 1_000_000, "largest message a client may send, in bytes")
+	ef.str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	ef.str(&c.LogFormat, "log-format", "text", "text or json (log/slog handlers, on stderr)")
+	ef.str(&c.NodeName, "node-name", "", "name of this node, sent to every client (chat page, sticky cookie); empty means a random node-XXXXXXXX, new at each start")
+	clientJS := ""
+	if _, err := os.Stat(defaultClientJS); err == nil {
+		clientJS = defaultClientJS
+	}
+	ef.str(&c.ClientJS, "client-js", clientJS, "the Socket.IO browser client: a file of socket.io-client's dist/ directory (socket.io.min.js), served with its siblings at <path>socket.io.js, socket.io.min.js…; or a URL the chat page loads; empty means <path>socket.io.min.js redirects to the official CDN")
+	ef.boolean(&c.ServeClient, "serve-client", true, "serve the Socket.IO browser client at <path>socket.io.js and its siblings (Node's serveClient)")
+	ef.str(&c.StickyCookie, "sticky-cookie", "gosockio_node", "cookie naming this node, set on the page and on Socket.IO handshakes, for a load balancer's sticky sessions; empty means none")
+	ef.boolean(&c.Demo, "demo", true, "serve the chat demo page at / and handle its events")
+	ef.dur(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for connections to close")
+}
+
+// validate checks the values that the flags' types do not.
+func (c *serveConfig) validate() error {
+	if c.MaxPayload <= 0 {
+		return fmt.Errorf("--max-payload %d: want a positive number of bytes", c.MaxPayload)
+	}
+	if c.PingInterval <= 0 || c.PingTimeout <= 0 {
+		return errors.New("--ping-interval and --ping-timeout must be positive")
+	}
+	if c.ShutdownTimeout <= 0 {
+		return errors.New("--shutdown-timeout must be positive")
+	}
+	if !strings.HasPrefix(c.Path, "/") {
+		return fmt.Errorf("--path %q: must start with /", c.Path)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		return nil, fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
+		return fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
 	}
 	if c.StickyCookie != "" && !validCookieName(c.StickyCookie) {
-		return nil, fmt.Errorf("--sticky-cookie %q: not a valid cookie name", c.StickyCookie)
+		return fmt.Errorf("--sticky-cookie %q: not a valid cookie name", c.StickyCookie)
 	}
-	return c, nil
+	return nil
+}
+
+// envFlags declares flags whose defaults come from the environment variable named after each
+// (envName); err collects the environment's values that do not parse.
+type envFlags struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	err    error
+}
+
+func (e *envFlags) env(name string) string { return e.getenv(envName(name)) }
+
+func (e *envFlags) usage(name, usage string) string { return usage + " (env " + envName(name) + ")" }
+
+func (e *envFlags) str(p *string, name, def, usage string) {
+	if v := e.env(name); v != "" {
+		def = v
+	}
+	e.fs.StringVar(p, name, def, e.usage(name, usage))
+}
+
+func (e *envFlags) dur(p *time.Duration, name string, def time.Duration, usage string) {
+	if v := e.env(name); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			e.err = errors.Join(e.err, fmt.Errorf("%s: %w", envName(name), err))
+		}
+		def = d
+	}
+	e.fs.DurationVar(p, name, def, e.usage(name, usage))
+}
+
+func (e *envFlags) i64(p *int64, name string, def int64, usage string) {
+	if v := e.env(name); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			e.err = errors.Join(e.err, fmt.Errorf("%s: %q is not a number", envName(name), v))
+		}
+		def = n
+	}
+	e.fs.Int64Var(p, name, def, e.usage(name, usage))
+}
+
+func (e *envFlags) boolean(p *bool, name string, def bool, usage string) {
+	if v := e.env(name); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			e.err = errors.Join(e.err, fmt.Errorf("%s: %q is not true or false", envName(name), v))
+		}
+		def = b
+	}
+	e.fs.BoolVar(p, name, def, e.usage(name, usage))
 }
 
 // envName is the environment variable of a flag: GOSOCKIO_ and the flag's name in upper case,
@@ -235,11 +263,50 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 	}
 	defer cluster.close()
 
-	dir, err := clientDir(c)
+	srv, err := newSocketServer(c, cluster.factory, log)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	opts := socketio.Options{Logger: log, Adapter: cluster.factory, DisableServeClient: !c.ServeClient}
+	n := &serveNode{c: c, log: log, srv: srv}
+	mux, err := n.routes()
+	if err != nil {
+		_ = srv.Close(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	}
+	return n.serve(ctx, ln, mux, cluster.name, ready)
+}
+
+// newSocketServer builds the Socket.IO server of c on the adapter factory (nil: in-memory)
+// and, with --demo, installs the chat's handlers.
+func newSocketServer(c *serveConfig, factory adapter.Factory, log *slog.Logger) (*socketio.Server, error) {
+	opts, err := socketOptions(c, log)
+	if err != nil {
+		return nil, err
+	}
+	opts.Adapter = factory
+	srv, err := socketio.NewServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	if c.Demo {
+		// The classic tutorial's page sends strings as "chat message": relay them to everyone.
+		// Demo only: it lets any client broadcast to every client of every node.
+		srv.OnConnection(func(s *socketio.Socket) {
+			s.On("chat message", relayClassic(srv))
+		})
+		newChat(srv, c.NodeName, log).install()
+	}
+	return srv, nil
+}
+
+// socketOptions are the socketio.Options of c: the browser client (--client-js,
+// --serve-client), the Engine.IO settings, CORS and the sticky cookie.
+func socketOptions(c *serveConfig, log *slog.Logger) (socketio.Options, error) {
+	dir, err := clientDir(c)
+	if err != nil {
+		return socketio.Options{}, err
+	}
+	opts := socketio.Options{Logger: log, DisableServeClient: !c.ServeClient}
 	if c.ServeClient {
 		opts.ClientDir = dir
 		if dir != "" {
@@ -259,84 +326,105 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 		cookie := stickyCookie(c)
 		opts.Engine.InitialHeaders = func(h http.Header, _ *http.Request) { h.Add("Set-Cookie", cookie) }
 	}
-	srv, err := socketio.NewServer(opts)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	if c.Demo {
-		// The classic tutorial's page sends strings as "chat message": relay them to everyone.
-		// Demo only: it lets any client broadcast to every client of every node.
-		srv.OnConnection(func(s *socketio.Socket) {
-			s.On("chat message", relayClassic(srv))
-		})
-		newChat(srv, c.NodeName, log).install()
-	}
+	return opts, nil
+}
 
-	var shuttingDown atomic.Bool
+// serveNode is a running `gosockio serve`: its settings, logger and Socket.IO server.
+type serveNode struct {
+	c            *serveConfig
+	log          *slog.Logger
+	srv          *socketio.Server
+	shuttingDown atomic.Bool // /readyz answers 503 from the start of the shutdown
+}
+
+// routes is the node's HTTP handler: the Socket.IO path, /healthz, /readyz and, with --demo,
+// the chat page.
+func (n *serveNode) routes() (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	mux.Handle(c.Path, srv)
+	mux.Handle(n.c.Path, n.srv)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if shuttingDown.Load() {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-		defer cancel()
-		if err := srv.Ready(ctx); err != nil {
-			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
-	if c.Demo {
-		if err := mountDemo(mux, c, log); err != nil {
-			_ = srv.Close(context.Background())
-			return fmt.Errorf("serve: %w", err)
+	mux.HandleFunc("GET /readyz", n.readyz)
+	if n.c.Demo {
+		if err := mountDemo(mux, n.c, n.log); err != nil {
+			return nil, err
 		}
 	}
+	return mux, nil
+}
 
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+// readyz answers 200 while the Socket.IO server takes part in its cluster, 503 before, while
+// Redis is lost, and during the shutdown.
+func (n *serveNode) readyz(w http.ResponseWriter, r *http.Request) {
+	if n.shuttingDown.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if err := n.srv.Ready(ctx); err != nil {
+		http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// serve answers HTTP on ln with mux until ctx ends or the HTTP server fails, then shuts the
+// node down.
+func (n *serveNode) serve(ctx context.Context, ln net.Listener, mux http.Handler, adapterName string, ready func(addr string)) error {
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("gosockio listening", "addr", ln.Addr().String(), "path", c.Path, "node", c.NodeName, "adapter", cluster.name)
-	if c.Demo {
-		log.Info("chat demo", "url", "http://"+ln.Addr().String()+"/")
+	addr := ln.Addr().String()
+	n.log.Info("gosockio listening", "addr", addr, "path", n.c.Path, "node", n.c.NodeName, "adapter", adapterName)
+	if n.c.Demo {
+		n.log.Info("chat demo", "url", "http://"+addr+"/")
 	}
 	if ready != nil {
-		ready(ln.Addr().String())
+		ready(addr)
 	}
-	readyLogged := make(chan struct{})
-	go func() { // log readiness once (the adapter may wait for Redis)
-		defer close(readyLogged)
-		if err := srv.Ready(ctx); err == nil {
-			log.Info("ready: the adapter receives the other nodes' messages")
-		}
-	}()
+	readyLogged := n.logWhenReady(ctx)
 
 	var serveErr error
 	select {
 	case err := <-errc:
 		serveErr = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
-		log.Info("shutting down", "timeout", c.ShutdownTimeout)
+		n.log.Info("shutting down", "timeout", n.c.ShutdownTimeout)
 	}
-	shuttingDown.Store(true)
-	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	return n.shutdown(hs, serveErr, readyLogged)
+}
+
+// logWhenReady logs once that the node is ready (the adapter may wait for Redis); the channel
+// it returns is closed when it has, or will not.
+func (n *serveNode) logWhenReady(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := n.srv.Ready(ctx); err == nil {
+			n.log.Info("ready: the adapter receives the other nodes' messages")
+		}
+	}()
+	return done
+}
+
+// shutdown stops the node within --shutdown-timeout: the sockets first (they are told "server
+// shutting down" and reconnect elsewhere), then the HTTP server, which waits for the handlers
+// those connections were running. serveErr is why the HTTP server stopped by itself, if it did.
+func (n *serveNode) shutdown(hs *http.Server, serveErr error, readyLogged <-chan struct{}) error {
+	n.shuttingDown.Store(true)
+	sctx, cancel := context.WithTimeout(context.Background(), n.c.ShutdownTimeout)
 	defer cancel()
-	// Close the sockets first (they are told "server shutting down" and reconnect elsewhere),
-	// then the HTTP server, which waits for the handlers those connections were running.
-	err = errors.Join(srv.Close(sctx), hs.Shutdown(sctx))
+	err := errors.Join(n.srv.Close(sctx), hs.Shutdown(sctx))
 	<-readyLogged
 	if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && serveErr == nil {
 		// Typically polling sessions whose client went away without a word: they were closed.
-		log.Warn("stopped: some connections did not close within the shutdown timeout and were cut", "err", err)
+		n.log.Warn("stopped: some connections did not close within the shutdown timeout and were cut", "err", err)
 		return nil
 	}
 	if err = errors.Join(serveErr, err); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
-	log.Info("stopped")
+	n.log.Info("stopped")
 	return nil
 }
 

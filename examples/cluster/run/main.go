@@ -126,26 +126,55 @@ type cluster struct {
 	stopErr  error
 }
 
+// start builds gosockio if needed and starts Redis, the nodes (in turn) and nginx, then
+// prints where they are.
 func (cl *cluster) start(ctx context.Context) error {
 	cl.exited = make(chan *proc, 8)
-	c := cl.cfg
-	if err := os.MkdirAll(filepath.Join(c.dir, "logs"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(cl.cfg.dir, "logs"), 0o755); err != nil {
 		return err
 	}
-	if c.bin == "" {
-		if _, err := os.Stat("cmd/gosockio"); err != nil {
-			return errors.New("run it from the repository root (cmd/gosockio not found), or pass --bin")
-		}
-		c.bin = filepath.Join(c.dir, "gosockio")
-		fmt.Fprintln(cl.out, "building ./cmd/gosockio")
-		build := exec.CommandContext(ctx, "go", "build", "-o", c.bin, "./cmd/gosockio")
-		build.Stdout, build.Stderr = cl.out, cl.out
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("go build ./cmd/gosockio: %w", err)
-		}
+	if err := cl.build(ctx); err != nil {
+		return err
 	}
+	nodePorts := cl.pickPorts()
+	redisURL, embedded, err := cl.startRedis(ctx)
+	if err != nil {
+		return err
+	}
+	nodes, err := cl.startNodes(ctx, nodePorts, redisURL, embedded)
+	if err != nil {
+		return err
+	}
+	front, err := cl.startNginx(ctx, nodePorts)
+	if err != nil {
+		return err
+	}
+	cl.printSummary(front, nodePorts, nodes, redisURL, embedded)
+	return nil
+}
 
-	// Ports: given, or free ones.
+// build builds ./cmd/gosockio into the runner's directory, unless --bin names a binary.
+func (cl *cluster) build(ctx context.Context) error {
+	if cl.cfg.bin != "" {
+		return nil
+	}
+	if _, err := os.Stat("cmd/gosockio"); err != nil {
+		return errors.New("run it from the repository root (cmd/gosockio not found), or pass --bin")
+	}
+	bin := filepath.Join(cl.cfg.dir, "gosockio")
+	fmt.Fprintln(cl.out, "building ./cmd/gosockio")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/gosockio")
+	build.Stdout, build.Stderr = cl.out, cl.out
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("go build ./cmd/gosockio: %w", err)
+	}
+	cl.cfg.bin = bin
+	return nil
+}
+
+// pickPorts sets the ports left at 0 to free ones and returns the nodes' ports.
+func (cl *cluster) pickPorts() []int {
+	c := &cl.cfg
 	nodePorts := make([]int, len(nodeNames))
 	for i := range nodePorts {
 		nodePorts[i] = c.nodePort + i
@@ -159,73 +188,86 @@ func (cl *cluster) start(ctx context.Context) error {
 	if c.redisPort == 0 {
 		c.redisPort = freePort()
 	}
-	cl.cfg = c
+	return nodePorts
+}
 
-	// Redis.
-	redisURL := c.redis
-	embedded := false
+// startRedis starts redis-server when --redis is empty and one is installed, and returns the
+// URL the nodes join; embedded means node1 is to start the embedded Redis at that URL.
+func (cl *cluster) startRedis(ctx context.Context) (url string, embedded bool, err error) {
+	c := cl.cfg
+	local := fmt.Sprintf("redis://127.0.0.1:%d", c.redisPort)
 	switch {
-	case redisURL == "embedded":
-		embedded = true
-	case redisURL == "":
-		if _, err := exec.LookPath("redis-server"); err != nil {
-			embedded = true
-			break
-		}
-		redisURL = fmt.Sprintf("redis://127.0.0.1:%d", c.redisPort)
-		if _, err := cl.spawn("redis", "redis-server", "--bind", "127.0.0.1", "--port", strconv.Itoa(c.redisPort),
-			"--save", "", "--appendonly", "no", "--dir", c.dir); err != nil {
-			return err
-		}
-		if err := waitTCP(ctx, fmt.Sprintf("127.0.0.1:%d", c.redisPort)); err != nil {
-			return fmt.Errorf("redis-server: %w", err)
-		}
+	case c.redis == "embedded":
+		return local, true, nil
+	case c.redis != "":
+		return c.redis, false, nil
 	}
-	if embedded {
-		redisURL = fmt.Sprintf("redis://127.0.0.1:%d", c.redisPort)
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return local, true, nil
 	}
+	if _, err := cl.spawn("redis", "redis-server", "--bind", "127.0.0.1", "--port", strconv.Itoa(c.redisPort),
+		"--save", "", "--appendonly", "no", "--dir", c.dir); err != nil {
+		return "", false, err
+	}
+	if err := waitTCP(ctx, fmt.Sprintf("127.0.0.1:%d", c.redisPort)); err != nil {
+		return "", false, fmt.Errorf("redis-server: %w", err)
+	}
+	return local, false, nil
+}
 
-	// Nodes, in turn: each is started once the previous one answers /readyz (node1 may hold
-	// the embedded Redis the others join).
-	base := make([]string, len(nodeNames))
-	nodeIndex := map[string]int{}
+// startNodes starts the nodes in turn: each once the previous one answers /readyz (node1 may
+// hold the embedded Redis the others join).
+func (cl *cluster) startNodes(ctx context.Context, nodePorts []int, redisURL string, embedded bool) ([]*proc, error) {
+	nodes := make([]*proc, len(nodeNames))
 	for i, name := range nodeNames {
-		base[i] = fmt.Sprintf("http://127.0.0.1:%d/", nodePorts[i])
 		redisArg := redisURL
 		if embedded && i == 0 {
-			redisArg = fmt.Sprintf("embedded:%d", c.redisPort)
+			redisArg = fmt.Sprintf("embedded:%d", cl.cfg.redisPort)
 		}
-		nodeIndex[name] = len(cl.procs)
-		if _, err := cl.spawn(name, c.bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", nodePorts[i]),
-			"--node-name", name, "--redis", redisArg); err != nil {
-			return err
+		p, err := cl.spawn(name, cl.cfg.bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", nodePorts[i]),
+			"--node-name", name, "--redis", redisArg)
+		if err != nil {
+			return nil, err
 		}
-		if err := cl.waitReady(ctx, base[i]+"readyz"); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-	}
-
-	// nginx.
-	front := ""
-	if !c.noNginx {
-		if nginx, err := exec.LookPath("nginx"); err == nil {
-			conf, err := cl.nginxConf(nodePorts)
-			if err != nil {
-				return err
-			}
-			if _, err := cl.spawn("nginx", nginx, "-p", c.dir, "-c", conf, "-e", filepath.Join(c.dir, "logs", "nginx-error.log"),
-				"-g", "daemon off; pid "+filepath.Join(c.dir, "nginx.pid")+";"); err != nil {
-				return err
-			}
-			front = fmt.Sprintf("http://127.0.0.1:%d/", c.port)
-			if err := cl.waitReady(ctx, front+"healthz"); err != nil {
-				return fmt.Errorf("nginx: %w", err)
-			}
-		} else {
-			fmt.Fprintln(cl.out, "nginx is not installed: open the nodes directly (apt-get install nginx for the load balancer)")
+		nodes[i] = p
+		if err := cl.waitReady(ctx, nodeURL(nodePorts[i])+"readyz"); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	return nodes, nil
+}
 
+func nodeURL(port int) string { return fmt.Sprintf("http://127.0.0.1:%d/", port) }
+
+// startNginx starts nginx in front of the nodes, unless --no-nginx or it is not installed,
+// and returns its URL ("" without it).
+func (cl *cluster) startNginx(ctx context.Context, nodePorts []int) (string, error) {
+	if cl.cfg.noNginx {
+		return "", nil
+	}
+	nginx, err := exec.LookPath("nginx")
+	if err != nil {
+		fmt.Fprintln(cl.out, "nginx is not installed: open the nodes directly (apt-get install nginx for the load balancer)")
+		return "", nil
+	}
+	conf, err := cl.nginxConf(nodePorts)
+	if err != nil {
+		return "", err
+	}
+	d := cl.cfg.dir
+	if _, err := cl.spawn("nginx", nginx, "-p", d, "-c", conf, "-e", filepath.Join(d, "logs", "nginx-error.log"),
+		"-g", "daemon off; pid "+filepath.Join(d, "nginx.pid")+";"); err != nil {
+		return "", err
+	}
+	front := fmt.Sprintf("http://127.0.0.1:%d/", cl.cfg.port)
+	if err := cl.waitReady(ctx, front+"healthz"); err != nil {
+		return "", fmt.Errorf("nginx: %w", err)
+	}
+	return front, nil
+}
+
+// printSummary prints the URLs of nginx, the nodes and Redis, and where the logs are.
+func (cl *cluster) printSummary(front string, nodePorts []int, nodes []*proc, redisURL string, embedded bool) {
 	cl.outMu.Lock()
 	defer cl.outMu.Unlock()
 	fmt.Fprintln(cl.out, "")
@@ -234,7 +276,7 @@ func (cl *cluster) start(ctx context.Context) error {
 		fmt.Fprintf(cl.out, "  %-6s %s   (sticky on the gosockio_node cookie, else by client address)\n", "nginx", front)
 	}
 	for i, name := range nodeNames {
-		fmt.Fprintf(cl.out, "  %-6s %s   (pid %d)\n", name, base[i], cl.procs[nodeIndex[name]].cmd.Process.Pid)
+		fmt.Fprintf(cl.out, "  %-6s %s   (pid %d)\n", name, nodeURL(nodePorts[i]), nodes[i].cmd.Process.Pid)
 	}
 	if embedded {
 		fmt.Fprintf(cl.out, "  %-6s %s   (embedded in node1)\n", "redis", redisURL)
@@ -243,7 +285,6 @@ func (cl *cluster) start(ctx context.Context) error {
 	}
 	fmt.Fprintf(cl.out, "  %-6s %s\n", "logs", filepath.Join(cl.cfg.dir, "logs"))
 	fmt.Fprintln(cl.out, "Open the chat in two browsers (or through two nodes) and talk across nodes. Ctrl-C stops everything.")
-	return nil
 }
 
 // nginxConf writes examples/cluster/nginx.conf with local addresses and paths.
