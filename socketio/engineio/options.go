@@ -193,60 +193,10 @@ func (o Options) withDefaults() (Options, error) {
 			}
 		}
 	}
-	if o.CORS != nil {
-		c := *o.CORS
-		c.Origins = slices.Clone(c.Origins)
-		c.Methods = slices.Clone(c.Methods)
-		c.AllowedHeaders = slices.Clone(c.AllowedHeaders)
-		c.ExposedHeaders = slices.Clone(c.ExposedHeaders)
-		if c.MaxAge < 0 {
-			errs = append(errs, errors.New("CORS.MaxAge must not be negative"))
-		}
-		o.CORS = &c
-	}
-	if o.Cookie != nil {
-		c := *o.Cookie
-		if c.Name == "" {
-			c.Name = DefaultCookieName
-		}
-		if c.Path == "" {
-			c.Path = "/"
-		}
-		if c.SameSite == 0 {
-			c.SameSite = http.SameSiteLaxMode
-		}
-		if c.MaxAge < 0 {
-			errs = append(errs, errors.New("Cookie.MaxAge must not be negative"))
-		}
-		o.Cookie = &c
-	}
-	if o.PerMessageDeflate != nil {
-		d := *o.PerMessageDeflate
-		if d.Threshold == 0 {
-			d.Threshold = DefaultCompressionThreshold
-		}
-		if d.Level == 0 {
-			d.Level = flate.BestSpeed
-		}
-		if d.Level < flate.HuffmanOnly || d.Level > flate.BestCompression {
-			errs = append(errs, fmt.Errorf("PerMessageDeflate.Level %d out of range", d.Level))
-		}
-		o.PerMessageDeflate = &d
-	}
-	h := HTTPCompressionOptions{}
-	if o.HTTPCompression != nil {
-		h = *o.HTTPCompression
-	}
-	if h.Threshold == 0 {
-		h.Threshold = DefaultCompressionThreshold
-	}
-	if h.Level == 0 {
-		h.Level = flate.DefaultCompression
-	}
-	if h.Level < flate.HuffmanOnly || h.Level > flate.BestCompression {
-		errs = append(errs, fmt.Errorf("HTTPCompression.Level %d out of range", h.Level))
-	}
-	o.HTTPCompression = &h
+	o.CORS = o.CORS.withDefaults(&errs)
+	o.Cookie = o.Cookie.withDefaults(&errs)
+	o.PerMessageDeflate = o.PerMessageDeflate.withDefaults(&errs)
+	o.HTTPCompression = o.HTTPCompression.withDefaults(&errs)
 	if o.MaxQueuedPackets == 0 {
 		o.MaxQueuedPackets = DefaultMaxQueuedPackets
 	} else if o.MaxQueuedPackets < 0 {
@@ -264,6 +214,79 @@ func (o Options) withDefaults() (Options, error) {
 		return Options{}, fmt.Errorf("engineio: invalid options: %w", err)
 	}
 	return o, nil
+}
+
+// withDefaults returns a copy of o (nil: no CORS headers) with its slices copied.
+func (o *CORSOptions) withDefaults(errs *[]error) *CORSOptions {
+	if o == nil {
+		return nil
+	}
+	c := *o
+	c.Origins = slices.Clone(c.Origins)
+	c.Methods = slices.Clone(c.Methods)
+	c.AllowedHeaders = slices.Clone(c.AllowedHeaders)
+	c.ExposedHeaders = slices.Clone(c.ExposedHeaders)
+	if c.MaxAge < 0 {
+		*errs = append(*errs, errors.New("CORS.MaxAge must not be negative"))
+	}
+	return &c
+}
+
+// withDefaults returns a copy of o (nil: no cookie) with Node's defaults filled in.
+func (o *CookieOptions) withDefaults(errs *[]error) *CookieOptions {
+	if o == nil {
+		return nil
+	}
+	c := *o
+	if c.Name == "" {
+		c.Name = DefaultCookieName
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if c.SameSite == 0 {
+		c.SameSite = http.SameSiteLaxMode
+	}
+	if c.MaxAge < 0 {
+		*errs = append(*errs, errors.New("Cookie.MaxAge must not be negative"))
+	}
+	return &c
+}
+
+// withDefaults returns a copy of o (nil: no permessage-deflate) with the defaults filled in.
+func (o *DeflateOptions) withDefaults(errs *[]error) *DeflateOptions {
+	if o == nil {
+		return nil
+	}
+	d := *o
+	if d.Threshold == 0 {
+		d.Threshold = DefaultCompressionThreshold
+	}
+	if d.Level == 0 {
+		d.Level = flate.BestSpeed
+	}
+	if d.Level < flate.HuffmanOnly || d.Level > flate.BestCompression {
+		*errs = append(*errs, fmt.Errorf("PerMessageDeflate.Level %d out of range", d.Level))
+	}
+	return &d
+}
+
+// withDefaults returns a copy of o (nil: the defaults) with the defaults filled in.
+func (o *HTTPCompressionOptions) withDefaults(errs *[]error) *HTTPCompressionOptions {
+	h := HTTPCompressionOptions{}
+	if o != nil {
+		h = *o
+	}
+	if h.Threshold == 0 {
+		h.Threshold = DefaultCompressionThreshold
+	}
+	if h.Level == 0 {
+		h.Level = flate.DefaultCompression
+	}
+	if h.Level < flate.HuffmanOnly || h.Level > flate.BestCompression {
+		*errs = append(*errs, fmt.Errorf("HTTPCompression.Level %d out of range", h.Level))
+	}
+	return &h
 }
 
 func durationDefault(d, def time.Duration, name string, errs *[]error) time.Duration {

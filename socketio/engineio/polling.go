@@ -55,43 +55,82 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 	// completes meanwhile it is answered as a request arriving after the upgrade would be. (In
 	// Node the probe's frames, already received, would have been handled first.)
 	arrivedUpgrading := c.state == stateUpgrading || c.probe != nil
+	a, ok := s.awaitPoll(c, pw, r, arrivedUpgrading) // releases c.mu
+	if !ok {
+		return
+	}
+	if a.upgradedWhileHeld {
+		s.fail(w, r, CodeBadRequest, map[string]any{"name": "TRANSPORT_MISMATCH", "transport": TransportPolling, "previousTransport": TransportWebSocket})
+		return
+	}
+	s.writePayload(c, w, r, a.batch, a.tail, handshake)
+
+	n := len(a.batch)
+	if n > 0 {
+		clear(a.batch)
+		c.mu.Lock()
+		if c.spare == nil && cap(a.batch) <= maxRetainedQueue && c.state != stateClosed {
+			c.spare = a.batch[:0]
+		}
+		c.mu.Unlock()
+	}
+	if a.finish {
+		c.closeWith(a.reason, nil, PacketClose)
+	}
+	if n > 0 {
+		c.wrote(n)
+		c.emitDrain()
+	}
+}
+
+// pollAnswer is what a polling GET answers with.
+type pollAnswer struct {
+	batch             []*Message
+	tail              byte   // 0, or the digit of a last control packet
+	finish            bool   // the session closes once the answer is written (reason)
+	reason            string //
+	upgradedWhileHeld bool   // refused: the session upgraded while the GET was held
+}
+
+// awaitPoll waits (c.mu held; it returns with c.mu released) until GET pw has something to
+// answer: queued packets, the close of the session, an upgrade, or a noop once a probe is on. It
+// returns false when the request went away first (the session is then closed).
+func (s *Server) awaitPoll(c *Conn, pw *pollWait, r *http.Request, arrivedUpgrading bool) (pollAnswer, bool) {
+	var a pollAnswer
 	var hold <-chan time.Time
-	holdExpired, upgradedWhileHeld := false, false
-	var batch []*Message
-	var tail byte // 0, or the digit of a last control packet
-	finish := false
+	holdExpired := false
 	for {
 		if c.state == stateClosed {
-			tail = releaseDigit(pw.release)
+			a.tail = releaseDigit(pw.release)
 			break
 		}
 		if c.isWS { // upgraded while waiting
 			if arrivedUpgrading {
-				upgradedWhileHeld = true
+				a.upgradedWhileHeld = true
 			} else {
-				tail = '6'
+				a.tail = '6'
 			}
 			break
 		}
 		if len(c.queue) > 0 {
-			batch, c.queue, c.spare = c.queue, c.spare, nil
+			a.batch, c.queue, c.spare = c.queue, c.spare, nil
 			c.queueBytes = 0
 		}
 		if c.state == stateClosing {
 			// The last packets go in a response of their own and the close packet in the
 			// next one, as Node does: socket.io-client handles decoded packets a tick later,
 			// so a close in the same payload would overtake, e.g., a DISCONNECT.
-			if len(batch) == 0 {
-				tail, finish = '1', true
+			if len(a.batch) == 0 {
+				a.tail, a.finish = '1', true
 			}
 			break
 		}
-		if len(batch) > 0 {
+		if len(a.batch) > 0 {
 			break
 		}
 		if c.state == stateUpgrading {
 			if !arrivedUpgrading || holdExpired {
-				tail = '6'
+				a.tail = '6'
 				break
 			}
 			if hold == nil {
@@ -112,38 +151,16 @@ func (s *Server) servePollGet(c *Conn, w http.ResponseWriter, r *http.Request, h
 			}
 			c.mu.Unlock()
 			c.closeWith(ReasonTransportError, errors.New("engineio: poll connection closed prematurely"), PacketClose)
-			return
+			return a, false
 		}
 		c.mu.Lock()
 	}
 	if c.poll == pw {
 		c.poll = nil
 	}
-	reason := c.closeReason
+	a.reason = c.closeReason
 	c.mu.Unlock()
-
-	if upgradedWhileHeld {
-		s.fail(w, r, CodeBadRequest, map[string]any{"name": "TRANSPORT_MISMATCH", "transport": TransportPolling, "previousTransport": TransportWebSocket})
-		return
-	}
-	s.writePayload(c, w, r, batch, tail, handshake)
-
-	n := len(batch)
-	if n > 0 {
-		clear(batch)
-		c.mu.Lock()
-		if c.spare == nil && cap(batch) <= maxRetainedQueue && c.state != stateClosed {
-			c.spare = batch[:0]
-		}
-		c.mu.Unlock()
-	}
-	if finish {
-		c.closeWith(reason, nil, PacketClose)
-	}
-	if n > 0 {
-		c.wrote(n)
-		c.emitDrain()
-	}
+	return a, true
 }
 
 // serveOwedNoop answers with "6" a GET that raced the client's own close packet (see

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -134,39 +135,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sid := q.Get("sid"); sid != "" {
-		c := s.lookup(sid)
-		if c != nil && c.pingExpired() {
-			c = nil
-		} else if c != nil && c.isClosed() {
-			if transport == TransportPolling && r.Method == http.MethodGet && c.takeOwedNoop() {
-				s.forget(c)
-				s.serveOwedNoop(c, w, r)
-				return
-			}
-			c = nil
-		}
-		if c == nil {
-			s.fail(w, r, CodeUnknownSID, map[string]any{"sid": sid})
-			return
-		}
-		if cur := c.Transport(); !upgrade && cur != transport {
-			s.fail(w, r, CodeBadRequest, map[string]any{"name": "TRANSPORT_MISMATCH", "transport": transport, "previousTransport": cur})
-			return
-		}
-		switch {
-		case upgrade && s.opts.DisableUpgrades && c.Transport() == TransportPolling:
-			s.fail(w, r, CodeBadRequest, map[string]any{"name": "TRANSPORT_MISMATCH", "transport": transport, "previousTransport": TransportPolling})
-		case upgrade:
-			s.serveUpgrade(c, w, r)
-		case r.Method == http.MethodGet:
-			s.servePollGet(c, w, r, false)
-		case r.Method == http.MethodPost:
-			s.servePollPost(c, w, r)
-		default:
-			s.fail(w, r, CodeBadRequest, map[string]any{"name": "BAD_METHOD", "method": r.Method})
-		}
+		s.serveSession(w, r, sid, transport, upgrade)
 		return
 	}
+	s.serveHandshake(w, r, q, transport, upgrade)
+}
+
+// serveSession serves a request of an existing session: a polling GET or POST, or the WebSocket
+// of an upgrade.
+func (s *Server) serveSession(w http.ResponseWriter, r *http.Request, sid, transport string, upgrade bool) {
+	c := s.lookup(sid)
+	if c != nil && c.pingExpired() {
+		c = nil
+	} else if c != nil && c.isClosed() {
+		if transport == TransportPolling && r.Method == http.MethodGet && c.takeOwedNoop() {
+			s.forget(c)
+			s.serveOwedNoop(c, w, r)
+			return
+		}
+		c = nil
+	}
+	if c == nil {
+		s.fail(w, r, CodeUnknownSID, map[string]any{"sid": sid})
+		return
+	}
+	if cur := c.Transport(); !upgrade && cur != transport {
+		s.fail(w, r, CodeBadRequest, map[string]any{"name": "TRANSPORT_MISMATCH", "transport": transport, "previousTransport": cur})
+		return
+	}
+	switch {
+	case upgrade && s.opts.DisableUpgrades && c.Transport() == TransportPolling:
+		s.fail(w, r, CodeBadRequest, map[string]any{"name": "TRANSPORT_MISMATCH", "transport": transport, "previousTransport": TransportPolling})
+	case upgrade:
+		s.serveUpgrade(c, w, r)
+	case r.Method == http.MethodGet:
+		s.servePollGet(c, w, r, false)
+	case r.Method == http.MethodPost:
+		s.servePollPost(c, w, r)
+	default:
+		s.fail(w, r, CodeBadRequest, map[string]any{"name": "BAD_METHOD", "method": r.Method})
+	}
+}
+
+// serveHandshake opens a new session, polling or WebSocket, once the request passes Node's
+// checks (method, transport, shutdown, AllowRequest, protocol version, id generation).
+func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, q url.Values, transport string, upgrade bool) {
 	if r.Method != http.MethodGet {
 		s.fail(w, r, CodeBadHandshakeMethod, map[string]any{"method": r.Method})
 		return

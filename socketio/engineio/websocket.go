@@ -573,21 +573,8 @@ func (t *wsTransport) writeLoop() {
 	for {
 		c.mu.Lock()
 		if t.dead {
-			bye := !t.closeSent && !t.final
-			t.closeSent = t.closeSent || bye
-			code := t.closeCode
 			t.writing = false
-			c.mu.Unlock()
-			if bye {
-				_ = t.ws.WriteControl(websocket.CloseMessage, closeFrame(code), time.Now().Add(closeGrace))
-			}
-			// Let the reader see the client's close reply, for a bounded time.
-			_ = t.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
-			c.mu.Lock()
-			if t.graceTimer == nil && !t.finished {
-				t.graceTimer = time.AfterFunc(closeGrace, t.expire)
-			}
-			c.mu.Unlock()
+			t.sayGoodbye() // releases c.mu
 			return
 		}
 		closing := false
@@ -648,6 +635,26 @@ func (t *wsTransport) writeLoop() {
 			t.afterWrite(n)
 		}
 	}
+}
+
+// sayGoodbye (c.mu held; it returns with c.mu released) ends the writing of a discarded t: a
+// close frame unless one was sent (or the reader has ended), then a bounded wait for the
+// client's reply: the read deadline for a reader at work, the grace timer otherwise.
+func (t *wsTransport) sayGoodbye() {
+	c := t.c
+	bye := !t.closeSent && !t.final
+	t.closeSent = t.closeSent || bye
+	code := t.closeCode
+	c.mu.Unlock()
+	if bye {
+		_ = t.ws.WriteControl(websocket.CloseMessage, closeFrame(code), time.Now().Add(closeGrace))
+	}
+	_ = t.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
+	c.mu.Lock()
+	if t.graceTimer == nil && !t.finished {
+		t.graceTimer = time.AfterFunc(closeGrace, t.expire)
+	}
+	c.mu.Unlock()
 }
 
 func (c *Conn) wsWriteFailed(t *wsTransport, err error) {
