@@ -259,15 +259,7 @@ func (o *DeflateOptions) withDefaults(errs *[]error) *DeflateOptions {
 		return nil
 	}
 	d := *o
-	if d.Threshold == 0 {
-		d.Threshold = DefaultCompressionThreshold
-	}
-	if d.Level == 0 {
-		d.Level = flate.BestSpeed
-	}
-	if d.Level < flate.HuffmanOnly || d.Level > flate.BestCompression {
-		*errs = append(*errs, fmt.Errorf("PerMessageDeflate.Level %d out of range", d.Level))
-	}
+	compressionDefaults(&d.Threshold, &d.Level, flate.BestSpeed, "PerMessageDeflate", errs)
 	return &d
 }
 
@@ -277,16 +269,21 @@ func (o *HTTPCompressionOptions) withDefaults(errs *[]error) *HTTPCompressionOpt
 	if o != nil {
 		h = *o
 	}
-	if h.Threshold == 0 {
-		h.Threshold = DefaultCompressionThreshold
-	}
-	if h.Level == 0 {
-		h.Level = flate.DefaultCompression
-	}
-	if h.Level < flate.HuffmanOnly || h.Level > flate.BestCompression {
-		*errs = append(*errs, fmt.Errorf("HTTPCompression.Level %d out of range", h.Level))
-	}
+	compressionDefaults(&h.Threshold, &h.Level, flate.DefaultCompression, "HTTPCompression", errs)
 	return &h
+}
+
+// compressionDefaults fills in a compression threshold and level, and checks the level.
+func compressionDefaults(threshold, level *int, defaultLevel int, name string, errs *[]error) {
+	if *threshold == 0 {
+		*threshold = DefaultCompressionThreshold
+	}
+	if *level == 0 {
+		*level = defaultLevel
+	}
+	if *level < flate.HuffmanOnly || *level > flate.BestCompression {
+		*errs = append(*errs, fmt.Errorf("%s.Level %d out of range", name, *level))
+	}
 }
 
 func durationDefault(d, def time.Duration, name string, errs *[]error) time.Duration {
