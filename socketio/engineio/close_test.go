@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -250,4 +251,46 @@ func TestServerCloseNoSessions(t *testing.T) {
 	if err := srv.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSlowReaderDoesNotStallOthers: while one client stops reading, another that reads gets
+// every packet sent to it, as fast as it reads; the slow one is closed at its queue limit.
+func TestSlowReaderDoesNotStallOthers(t *testing.T) {
+	e := newEnv(t, engineio.Options{MaxQueuedPackets: 64})
+	_, _, slow := e.wsHandshake() // never reads again
+	fastWS, _, fast := e.wsHandshake()
+	big := &engineio.Message{Data: make([]byte, 64<<10), Binary: true}
+	var got atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			fastWS.SetReadDeadline(time.Now().Add(wait))
+			if _, _, err := fastWS.ReadMessage(); err != nil {
+				return
+			}
+			got.Add(1)
+		}
+	}()
+	sent := 0
+	var err error
+	for i := 0; i < 100_000 && err == nil; i++ {
+		err = slow.Send(big)
+		if ferr := fast.Send(big); ferr != nil {
+			t.Fatalf("Send to the reading client: %v", ferr)
+		}
+		sent++
+		// The reading client is never more than 32 packets behind: the stalled one does not
+		// hold it up.
+		eventually(t, "the reading client to keep up", func() bool { return got.Load() >= int64(sent-32) })
+	}
+	if !errors.Is(err, engineio.ErrQueueFull) {
+		t.Fatalf("Send to the client that does not read = %v, want ErrQueueFull", err)
+	}
+	ce := recv(t, e.rec.closes, "OnClose")
+	mustEqual(t, "closed session", ce.sid, slow.ID())
+	mustEqual(t, "reason", ce.reason, engineio.ReasonTransportError)
+	eventually(t, "every packet at the reading client", func() bool { return got.Load() == int64(sent) })
+	fast.Close()
+	<-done
 }
