@@ -64,7 +64,10 @@ func (n *Namespace) OnConnection(h func(*Socket)) {
 
 // On registers a listener for events other nodes send with ServerSideEmit. It returns a func
 // that removes the listener. Names reserved for the server (connect, connection,
-// new_namespace) can never arrive.
+// new_namespace) can never arrive. With a cluster adapter (redisadapter, cluster.Bus) the
+// listeners run one at a time, in arrival order, on a goroutine of the namespace's adapter, so
+// they may wait on the cluster themselves; while 1024 events wait for them, further ones are
+// dropped and logged, and Server.Close waits for those already queued.
 func (n *Namespace) On(event string, h func(*Event) error) func() {
 	return n.listeners.add(&n.mu, event, h, false)
 }
@@ -236,7 +239,7 @@ type nsHooks struct{ n *Namespace }
 func (h nsHooks) Name() string { return h.n.name }
 
 // Deliver encodes p once and hands the same frames to every recipient.
-func (h nsHooks) Deliver(p *adapter.Packet, ids []string, f adapter.Flags, onAck func(*adapter.Packet)) int {
+func (h nsHooks) Deliver(p *parser.Packet, ids []string, f adapter.Flags, onAck func(*parser.Packet)) int {
 	if len(ids) == 0 {
 		return 0
 	}
@@ -300,7 +303,7 @@ func (h nsHooks) SocketInfo(id string) (adapter.SocketInfo, bool) {
 	if !ok {
 		return adapter.SocketInfo{}, false
 	}
-	return adapter.SocketInfo{ID: s.id, Handshake: *s.handshake, Data: s.Data()}, true
+	return adapter.SocketInfo{ID: s.id, Handshake: *s.Handshake(), Data: s.Data()}, true
 }
 
 func (h nsHooks) OnServerSideEmit(args []any, ack func(any)) {
@@ -341,7 +344,7 @@ func (h nsHooks) OnServerSideEmit(args []any, ack func(any)) {
 }
 
 // encodePacket turns p into its Engine.IO messages: the text part then one per attachment.
-func encodePacket(p *adapter.Packet, noCompress bool) ([]*engineio.Message, error) {
+func encodePacket(p *parser.Packet, noCompress bool) ([]*engineio.Message, error) {
 	text, err := parser.Encode(p)
 	if err != nil {
 		return nil, err
