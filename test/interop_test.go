@@ -14,7 +14,9 @@ import (
 	"github.com/gosockio/gosockio/socketio"
 )
 
-// scenarioServer is the Go server the JS client scenarios (js/client-scenarios.js) talk to.
+// scenarioServer is the Go server the JS client scenarios (js/client-scenarios.js) talk to, with
+// the server-side behaviour of Node's js/scenario-server.js (keep the two alike; TestJSClient in
+// scenarios_test.go runs the scenarios against both).
 type scenarioServer struct {
 	srv *socketio.Server
 
@@ -222,28 +224,4 @@ func startScenarioServer(t testing.TB, addr string) (*scenarioServer, string, fu
 	}
 	t.Cleanup(stop)
 	return ss, url, stop
-}
-
-func TestJSClient(t *testing.T) {
-	requireNode(t)
-	for _, sc := range []string{"polling", "websocket", "upgrade", "namespaces", "auth", "acks", "binary", "rooms", "volatile", "disconnects"} {
-		t.Run(sc, func(t *testing.T) {
-			_, url, _ := startScenarioServer(t, "127.0.0.1:0")
-			runNode(t, 30*time.Second, "client-scenarios.js", sc, url)
-		})
-	}
-}
-
-// TestJSClientReconnectAfterRestart stops the server under a connected client and starts a new
-// one on the same address: the client must reconnect by itself.
-func TestJSClientReconnectAfterRestart(t *testing.T) {
-	requireNode(t)
-	_, url, stop := startScenarioServer(t, "127.0.0.1:0")
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	p := startNode(t, ctx, "client-scenarios.js", "reconnect", url)
-	p.waitLine(t, "ready-for-restart", 15*time.Second)
-	stop()
-	startScenarioServer(t, url[len("http://"):])
-	p.wait(t, 30*time.Second)
 }

@@ -1,7 +1,10 @@
-// Socket.IO client scenarios run by the Go interop tests (test/interop_test.go).
-// Usage: node client-scenarios.js <scenario> <base URL>
-// Each scenario drives real socket.io-client instances against the Go server, asserts what a user
-// would see, prints "ok <scenario>" and exits 0; any failure exits 1 with a message.
+// Socket.IO client scenarios run by the Go interop tests (test/scenarios_test.go, TestJSClient)
+// against two servers with the same server-side behaviour: the Go one (test/interop_test.go,
+// newScenarioServer) and Node's socket.io 4.8.4 (scenario-server.js). Every expectation here is
+// what Node's server does: a scenario passes against Node first, then the Go server must match.
+// Usage: node client-scenarios.js <scenario> <base URL>   (or: node client-scenarios.js --list)
+// Each scenario drives real socket.io-client instances, asserts what a user would see, prints
+// "ok <scenario>" and exits 0; any failure exits 1 with a message.
 "use strict";
 const { io } = require("socket.io-client");
 const assert = require("node:assert/strict");
@@ -21,6 +24,20 @@ function once(emitter, event, ms = 5000) {
 function connect(path = "/", opts = {}) {
   const s = io(base + path, { forceNew: true, reconnection: false, ...opts });
   return s;
+}
+
+// rawMessages collects the Socket.IO packets the client receives, as text ("2[...]", "30[...]").
+function rawMessages(s) {
+  const raw = [];
+  s.io.engine.on("packet", (p) => {
+    if (p.type === "message" && typeof p.data === "string") raw.push(p.data);
+  });
+  return raw;
+}
+
+// disconnected resolves with the reason of the next "disconnect", or null within ms.
+function disconnected(s, ms) {
+  return once(s, "disconnect", ms).then(([reason]) => reason, () => null);
 }
 
 async function connected(s) {
@@ -93,6 +110,15 @@ const scenarios = {
     const bad = connect("/nope");
     const [err] = await once(bad, "connect_error");
     assert.equal(err.message, "Invalid namespace");
+    assert.equal(err.data, undefined);
+    assert.equal(bad.active, false);
+    // Namespaces share the connection: leaving one leaves the others connected.
+    const main = await connected(connect("/"));
+    const sub = await connected(main.io.socket("/admin"));
+    sub.disconnect();
+    assert.deepEqual(await main.timeout(3000).emitWithAck("echo", "still here"), ["still here"]);
+    assert.equal(main.io.engine.readyState, "open");
+    main.disconnect();
     admin.disconnect();
     dyn.disconnect();
     bad.disconnect();
@@ -189,24 +215,158 @@ const scenarios = {
 
   // Server-side disconnects as the client sees them, and the client's as the server sees them.
   async disconnects() {
+    const watcher = await connected(connect("/"));
+    const reasonOf = (id) => watcher.timeout(4000).emitWithAck("reason-of", id);
+
     const s1 = await connected(connect("/"));
+    const id1 = s1.id;
     s1.emit("kick", false);
     const [r1] = await once(s1, "disconnect");
     assert.equal(r1, "io server disconnect");
     assert.equal(s1.active, false);
+    assert.equal(await reasonOf(id1), "server namespace disconnect");
 
     const s2 = await connected(connect("/"));
+    const id2 = s2.id;
     s2.emit("kick", true);
     const [r2] = await once(s2, "disconnect");
     assert.equal(r2, "io server disconnect");
+    assert.equal(await reasonOf(id2), "server namespace disconnect");
 
     const s3 = await connected(connect("/"));
     const id3 = s3.id;
     s3.disconnect();
-    const watcher = await connected(connect("/"));
-    const reason = await watcher.timeout(3000).emitWithAck("reason-of", id3);
-    assert.equal(reason, "client namespace disconnect");
+    assert.equal(await reasonOf(id3), "client namespace disconnect");
+
+    // The client closes its Engine.IO connection (not the namespace): the server sees the
+    // transport close, on either transport.
+    for (const transports of [["polling"], ["websocket"]]) {
+      const s4 = await connected(connect("/", { transports }));
+      const id4 = s4.id;
+      const r4 = disconnected(s4, 3000);
+      s4.io.engine.close();
+      assert.equal(await r4, "forced close");
+      assert.equal(await reasonOf(id4), "transport close", transports[0]);
+    }
     watcher.disconnect();
+  },
+
+  // The Engine.IO handshake as the client sees it (Node's defaults), ids shaped as Node's, and
+  // the CONNECT on the wire before the first event the connection handler sends.
+  async handshake() {
+    for (const transports of [["polling"], ["websocket"]]) {
+      const s = connect("/", { transports });
+      const handshake = once(s.io.engine, "handshake");
+      const raw = rawMessages(s);
+      const welcome = once(s, "welcome-back");
+      const [data] = await handshake;
+      await connected(s);
+      await welcome;
+      assert.deepEqual(Object.keys(data).sort(), ["maxPayload", "pingInterval", "pingTimeout", "sid", "upgrades"]);
+      assert.deepEqual(data.upgrades, transports[0] === "polling" ? ["websocket"] : []);
+      assert.equal(data.pingInterval, 25000);
+      assert.equal(data.pingTimeout, 20000);
+      assert.equal(data.maxPayload, 1000000);
+      assert.match(data.sid, /^[\w-]{20}$/);
+      assert.match(s.id, /^[\w-]{20}$/);
+      assert.notEqual(s.id, data.sid);
+      assert.equal(raw[0], `0{"sid":"${s.id}"}`, transports[0]);
+      assert.equal(raw[1], `2["welcome-back","${s.id}"]`, transports[0]);
+      s.disconnect();
+    }
+  },
+
+  // JSON as JavaScript writes it: what an event carries comes back in the server's ack as
+  // JSON.parse(JSON.stringify(…)) makes it (numbers, strings, key order), and the ack's text on
+  // the wire is exactly what JSON.stringify writes.
+  async json() {
+    const s = await connected(connect("/", { transports: ["websocket"] }));
+    const raw = rawMessages(s);
+    const cases = {
+      literals: [null, true, false],
+      numbers: [0, -0, 1, -1, 0.1, -2.5, 1e-6, 1e-7, -1.5e-10, 1.23e-18, 5e-324, 123456789.125, 2 ** 31, 2 ** 53,
+        2 ** 53 + 2, 1e20, 1e21, 2 ** 63, -(2 ** 63), 2 ** 64, 1e300, 1.7976931348623157e308],
+      strings: ["", "plain", "é", "日本", "😀", '"\\/', "\b\f\n\r\t", "\u0000\u0001\u001f\u007f\u0080", "\u2028\u2029",
+        "<script>&amp;</script>", "\ufeff\uffff"],
+      objects: [{ b: 1, a: 2, 10: "x", 2: "y", "-1": "z", "01": "w" }, { nested: { z: [1, { y: null }], a: true } },
+        [], {}, [[[]]], [{}, [{}]]],
+      none: [],
+    };
+    const failures = []; // every case is checked, then all failures are reported
+    for (const [name, args] of Object.entries(cases)) {
+      raw.length = 0;
+      const reply = await s.timeout(3000).emitWithAck("echo", ...args);
+      const want = JSON.parse(JSON.stringify(args)); // the arguments as Node's server reads them
+      const ack = raw.find((d) => /^3\d/.test(d)).replace(/^3\d+/, "");
+      for (const check of [
+        () => assert.deepEqual(reply, want, name),
+        () => assert.equal(JSON.stringify(reply), JSON.stringify(want), `${name}: key order`),
+        () => assert.equal(ack, JSON.stringify([want]), `${name}: the ack on the wire`),
+      ]) {
+        try {
+          check();
+        } catch (e) {
+          failures.push(e.message);
+        }
+      }
+    }
+    s.disconnect();
+    if (failures.length > 0) throw new Error(failures.join("\n\n"));
+  },
+
+  // Strings are UTF-16 in JavaScript: lone surrogates survive a round trip through the server.
+  async "lone-surrogates"() {
+    const s = await connected(connect("/", { transports: ["websocket"] }));
+    const args = ["\ud800", "x\udc00y", "\udbff\udfff", "\udfff\ud800"];
+    const reply = await s.timeout(3000).emitWithAck("echo", ...args);
+    assert.deepEqual(reply, args);
+    s.disconnect();
+  },
+
+  // Packets socket.io-client never sends, written on the Engine.IO connection directly: the server
+  // closes the connection on a malformed one (the client sees "transport close") and ignores the
+  // harmless ones.
+  async "invalid-packets"() {
+    const closes = ["2[", '2"str"', "2{}", "9", "2[]", "2[null]", '2["echo"', '2/unknown,["x"]', '0/admin,"str"',
+      "0/admin,[1]", "1/admin,", '4{"message":"x"}', '5["x"]', '2["disconnect"]', '2["connect"]',
+      '2["newListener"]'];
+    const ignored = ["2[1]", "3[]", '399["x"]', '2["error"]', '2["echo",1]'];
+    for (const transports of [["websocket"], ["polling"]]) {
+      for (const packet of closes) {
+        const s = await connected(connect("/", { transports }));
+        const reason = disconnected(s, 3000);
+        s.io.engine.write(packet);
+        assert.equal(await reason, "transport close", `${transports[0]} ${packet}`);
+      }
+      for (const packet of ignored) {
+        const s = await connected(connect("/", { transports }));
+        s.io.engine.write(packet);
+        assert.deepEqual(await s.timeout(3000).emitWithAck("echo", packet), [packet], `${transports[0]} ${packet}`);
+        s.disconnect();
+      }
+    }
+  },
+
+  // The server's disconnect reason for a socket whose connection sent a malformed packet.
+  async "invalid-packet-reason"() {
+    const watcher = await connected(connect("/"));
+    for (const packet of ["2[", '2["disconnect"]']) {
+      const s = await connected(connect("/", { transports: ["websocket"] }));
+      const id = s.id;
+      const reason = disconnected(s, 3000);
+      s.io.engine.write(packet);
+      await reason;
+      assert.equal(await watcher.timeout(4000).emitWithAck("reason-of", id), "forced close", packet);
+    }
+    watcher.disconnect();
+  },
+
+  // Messages up to the default maxHttpBufferSize (1e6 bytes) pass; a bigger one ends the session.
+  async "payload-limit-websocket"() {
+    await payloadLimit("websocket", "transport close", "transport error");
+  },
+  async "payload-limit-polling"() {
+    await payloadLimit("polling", "transport error", "transport close");
   },
 
   // The server restarts on the same address; the client reconnects by itself.
@@ -226,6 +386,27 @@ const scenarios = {
     s.disconnect();
   },
 };
+
+// payloadLimit sends an event just under the limit (echoed) and one over it: the client and the
+// server then see the session end with the given reasons.
+async function payloadLimit(transport, clientReason, serverReason) {
+  const watcher = await connected(connect("/"));
+  const s = await connected(connect("/", { transports: [transport] }));
+  const id = s.id;
+  const under = "x".repeat(999000);
+  const [back] = await s.timeout(10000).emitWithAck("echo", under);
+  assert.equal(back, under);
+  const reason = disconnected(s, 10000);
+  await assert.rejects(s.timeout(10000).emitWithAck("echo", "x".repeat(1000001)), /socket has been disconnected/);
+  assert.equal(await reason, clientReason, "client");
+  assert.equal(await watcher.timeout(4000).emitWithAck("reason-of", id), serverReason, "server");
+  watcher.disconnect();
+}
+
+if (scenario === "--list") {
+  console.log(Object.keys(scenarios).join("\n"));
+  process.exit(0);
+}
 
 (async () => {
   const f = scenarios[scenario];
