@@ -8,7 +8,9 @@
 // (package adapter/cluster and its Redis transports) wraps the same Local and forwards each
 // operation to the other nodes, so there is exactly one room index per namespace per process.
 //
-// This package depends only on the standard library, so every other package of the module may
+// The packets it carries are parser.Packet values: the Socket.IO packet lives with its codec in
+// package socketio/parser, which depends on nothing of the adapter layer. Apart from that and
+// the standard library this package imports nothing, so every other package of the module may
 // use its types.
 package adapter
 
@@ -18,6 +20,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // ErrClosed is returned by operations on an adapter that has been closed.
@@ -92,12 +96,12 @@ type SocketInfo struct {
 // error. Implementations must be safe for concurrent use.
 type Adapter interface {
 	// Broadcast delivers p to the sockets selected by t.
-	Broadcast(ctx context.Context, p *Packet, t Target) error
+	Broadcast(ctx context.Context, p *parser.Packet, t Target) error
 	// BroadcastWithAck delivers p (which carries an ack id) to the sockets selected by t. It calls
 	// onCount once per node that took part, with the number of sockets that node reached, and
 	// onAck once per answer. Both may be called from any goroutine until t.Flags.Timeout (or ctx)
 	// ends; the caller decides when it has heard enough.
-	BroadcastWithAck(ctx context.Context, p *Packet, t Target, onCount func(int), onAck func(*Packet)) error
+	BroadcastWithAck(ctx context.Context, p *parser.Packet, t Target, onCount func(int), onAck func(*parser.Packet)) error
 	// FetchSockets describes the sockets selected by t.
 	FetchSockets(ctx context.Context, t Target) ([]SocketInfo, error)
 	// AddSockets makes the sockets selected by t join rooms.
@@ -132,7 +136,7 @@ type Namespace interface {
 	// Deliver sends p to the sockets of this node whose ids are given, encoding it once, without
 	// blocking. When onAck is non-nil, each recipient's answer to p's ack id is passed to it.
 	// It returns how many sockets p was handed to.
-	Deliver(p *Packet, ids []string, f Flags, onAck func(*Packet)) int
+	Deliver(p *parser.Packet, ids []string, f Flags, onAck func(*parser.Packet)) int
 	// DisconnectSocket disconnects a socket of this node; close also closes its connection.
 	DisconnectSocket(id string, close bool)
 	// SocketInfo describes a socket of this node (Rooms may be left empty: Local fills them).
@@ -169,6 +173,6 @@ type Session struct {
 	PID     string
 	Rooms   []string
 	Data    any
-	Missed  []*Packet
+	Missed  []*parser.Packet
 	Expires time.Time
 }

@@ -3,6 +3,8 @@ package adapter
 import (
 	"slices"
 	"sync"
+
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // Local is the room index of one namespace on this node (rooms ↔ socket ids) and the local half
@@ -280,13 +282,13 @@ func (l *Local) selectLocked(t Target) []string {
 }
 
 // Broadcast delivers p to the matching sockets of this node and returns how many it reached.
-func (l *Local) Broadcast(p *Packet, t Target) int {
+func (l *Local) Broadcast(p *parser.Packet, t Target) int {
 	return l.ns.Deliver(p, l.Select(t), t.Flags, nil)
 }
 
 // BroadcastWithAck delivers p to the matching sockets of this node, passing each answer to onAck,
 // and returns how many sockets it reached.
-func (l *Local) BroadcastWithAck(p *Packet, t Target, onAck func(*Packet)) int {
+func (l *Local) BroadcastWithAck(p *parser.Packet, t Target, onAck func(*parser.Packet)) int {
 	return l.ns.Deliver(p, l.Select(t), t.Flags, onAck)
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // fakeNS records what the index asks of the namespace.
@@ -23,14 +24,14 @@ func newFakeNS() *fakeNS {
 }
 
 func (f *fakeNS) Name() string { return "/" }
-func (f *fakeNS) Deliver(p *adapter.Packet, ids []string, fl adapter.Flags, onAck func(*adapter.Packet)) int {
+func (f *fakeNS) Deliver(p *parser.Packet, ids []string, fl adapter.Flags, onAck func(*parser.Packet)) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.flags = append(f.flags, fl)
 	for _, id := range ids {
 		f.delivered[id]++
 		if onAck != nil {
-			onAck(&adapter.Packet{Type: adapter.Ack, Data: []byte(`["` + id + `"]`)})
+			onAck(&parser.Packet{Type: parser.Ack, Data: []byte(`["` + id + `"]`)})
 		}
 	}
 	return len(ids)
@@ -142,7 +143,7 @@ func TestMemoryAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["x"]`)}
+	p := &parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["x"]`)}
 	if err := a.Broadcast(ctx, p, adapter.Target{Rooms: []string{"r2"}, Flags: adapter.Flags{Volatile: true}}); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestMemoryAdapter(t *testing.T) {
 
 	var count int
 	var acks []string
-	err = a.BroadcastWithAck(ctx, p, adapter.Target{Rooms: []string{"r1"}}, func(n int) { count += n }, func(ack *adapter.Packet) {
+	err = a.BroadcastWithAck(ctx, p, adapter.Target{Rooms: []string{"r1"}}, func(n int) { count += n }, func(ack *parser.Packet) {
 		acks = append(acks, string(ack.Data))
 	})
 	if err != nil || count != 2 || len(acks) != 2 {

@@ -3,6 +3,8 @@ package adapter
 import (
 	"context"
 	"sync/atomic"
+
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // Memory is the Factory of the in-memory adapter: every operation stays on this node. It is the
@@ -25,7 +27,7 @@ func (m *memory) check() error {
 	return nil
 }
 
-func (m *memory) Broadcast(_ context.Context, p *Packet, t Target) error {
+func (m *memory) Broadcast(_ context.Context, p *parser.Packet, t Target) error {
 	if err := m.check(); err != nil {
 		return err
 	}
@@ -33,7 +35,7 @@ func (m *memory) Broadcast(_ context.Context, p *Packet, t Target) error {
 	return nil
 }
 
-func (m *memory) BroadcastWithAck(_ context.Context, p *Packet, t Target, onCount func(int), onAck func(*Packet)) error {
+func (m *memory) BroadcastWithAck(_ context.Context, p *parser.Packet, t Target, onCount func(int), onAck func(*parser.Packet)) error {
 	if err := m.check(); err != nil {
 		return err
 	}

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/redistest"
 	"github.com/gosockio/gosockio/internal/testclient"
 	"github.com/gosockio/gosockio/redisadapter"
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // BenchmarkCrossNodeBroadcast measures broadcasts from node A to the WebSocket clients of
@@ -66,7 +66,7 @@ func benchCrossNode(b *testing.B, sharded bool, nclients, window int) {
 		go func(c *testclient.Client, out *[]time.Duration) {
 			defer readers.Done()
 			for p := range c.Packets {
-				if p.Type != adapter.Event || !bytes.HasPrefix(p.Data, prefix) {
+				if p.Type != parser.Event || !bytes.HasPrefix(p.Data, prefix) {
 					continue
 				}
 				ts, err := strconv.ParseInt(string(p.Data[len(prefix):len(p.Data)-1]), 10, 64)

@@ -23,6 +23,7 @@ func TestImports(t *testing.T) {
 	allowed := map[string]bool{
 		mod + "redisadapter": true, mod + "adapter": true, mod + "adapter/cluster": true,
 		mod + "internal/wire": true, mod + "socketio/parser": true, // the cluster core's packet conversion
+		mod + "internal/jsjson":   true, // the JSON codec of the parser, the cluster core and the wire
 		mod + "internal/redispub": true, // the outage queue, shared with the emitter
 	}
 	n := 0

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/engineio"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
@@ -60,13 +59,13 @@ func (c *client) OnMessage(data []byte, binary bool) {
 		return
 	}
 	switch p.Type {
-	case adapter.Ack, adapter.BinaryAck:
+	case parser.Ack, parser.BinaryAck:
 		if s := c.socket(p.Nsp); s != nil {
 			s.onAck(p)
 		}
-	case adapter.Connect:
+	case parser.Connect:
 		c.push(p.Nsp, func(n *nspConn) { c.connect(n, p) })
-	case adapter.Event, adapter.BinaryEvent, adapter.Disconnect:
+	case parser.Event, parser.BinaryEvent, parser.Disconnect:
 		c.push(p.Nsp, func(n *nspConn) {
 			s := c.socketOf(n)
 			if s == nil {
@@ -75,7 +74,7 @@ func (c *client) OnMessage(data []byte, binary bool) {
 				c.conn.Close()
 				return
 			}
-			if p.Type == adapter.Disconnect {
+			if p.Type == parser.Disconnect {
 				s.onClose(ReasonClientNamespaceDisconnect)
 				return
 			}
@@ -156,7 +155,7 @@ func (c *client) onConnectTimeout() {
 
 // connect handles a CONNECT packet on the dispatcher of slot, its namespace: namespace lookup,
 // middlewares, then the socket joins.
-func (c *client) connect(slot *nspConn, p *adapter.Packet) {
+func (c *client) connect(slot *nspConn, p *parser.Packet) {
 	if c.conn.ReadyState() == "closed" {
 		return
 	}
@@ -206,7 +205,7 @@ func (c *client) connect(slot *nspConn, p *adapter.Packet) {
 	data, _ := json.Marshal(struct {
 		SID string `json:"sid"`
 	}{s.id})
-	if msgs, err := encodePacket(&adapter.Packet{Type: adapter.Connect, Nsp: n.name, Data: data}, false); err == nil {
+	if msgs, err := encodePacket(&parser.Packet{Type: parser.Connect, Nsp: n.name, Data: data}, false); err == nil {
 		_ = c.conn.Send(msgs...)
 	}
 	if ws {
@@ -236,7 +235,7 @@ func (c *client) connectError(nsp string, err error) {
 		body.Data = nil
 		data, _ = json.Marshal(body)
 	}
-	msgs, eerr := encodePacket(&adapter.Packet{Type: adapter.ConnectError, Nsp: nsp, Data: data}, false)
+	msgs, eerr := encodePacket(&parser.Packet{Type: parser.ConnectError, Nsp: nsp, Data: data}, false)
 	if eerr == nil {
 		_ = c.conn.Send(msgs...)
 	}

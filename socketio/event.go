@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -79,7 +78,7 @@ func bindArgs(args parser.Args, ptrs []any) error {
 	return nil
 }
 
-func ackFromPacket(p *adapter.Packet) (Ack, error) {
+func ackFromPacket(p *parser.Packet) (Ack, error) {
 	a, err := parser.AckArgs(p)
 	if err != nil {
 		return Ack{}, err
@@ -93,7 +92,7 @@ func ackFromValues(vals []any) (Ack, error) {
 	if err != nil {
 		return Ack{}, err
 	}
-	return ackFromPacket(&adapter.Packet{Type: adapter.Ack, Data: data, Attachments: atts})
+	return ackFromPacket(&parser.Packet{Type: parser.Ack, Data: data, Attachments: atts})
 }
 
 // Handle adapts a function that takes the event's first argument decoded into T: the typed
@@ -198,13 +197,13 @@ func (ls *listeners) clear(mu *sync.RWMutex, name string) {
 // recipients.
 type outgoingEvent struct {
 	once sync.Once
-	p    *adapter.Packet
+	p    *parser.Packet
 	name string
 	args parser.Args
 	err  error
 }
 
-func newOutgoingEvent(p *adapter.Packet) *outgoingEvent { return &outgoingEvent{p: p} }
+func newOutgoingEvent(p *parser.Packet) *outgoingEvent { return &outgoingEvent{p: p} }
 
 func (o *outgoingEvent) event(s *Socket) (*Event, error) {
 	o.once.Do(func() { o.name, o.args, o.err = parser.EventArgs(o.p) })

@@ -239,7 +239,7 @@ type nsHooks struct{ n *Namespace }
 func (h nsHooks) Name() string { return h.n.name }
 
 // Deliver encodes p once and hands the same frames to every recipient.
-func (h nsHooks) Deliver(p *adapter.Packet, ids []string, f adapter.Flags, onAck func(*adapter.Packet)) int {
+func (h nsHooks) Deliver(p *parser.Packet, ids []string, f adapter.Flags, onAck func(*parser.Packet)) int {
 	if len(ids) == 0 {
 		return 0
 	}
@@ -344,7 +344,7 @@ func (h nsHooks) OnServerSideEmit(args []any, ack func(any)) {
 }
 
 // encodePacket turns p into its Engine.IO messages: the text part then one per attachment.
-func encodePacket(p *adapter.Packet, noCompress bool) ([]*engineio.Message, error) {
+func encodePacket(p *parser.Packet, noCompress bool) ([]*engineio.Message, error) {
 	text, err := parser.Encode(p)
 	if err != nil {
 		return nil, err

@@ -158,7 +158,7 @@ func (b BroadcastOperator) emitWithAck(ctx context.Context, n *Namespace, event 
 		check()
 		mu.Unlock()
 	}
-	onAck := func(ap *adapter.Packet) {
+	onAck := func(ap *parser.Packet) {
 		a, err := ackFromPacket(ap)
 		mu.Lock()
 		defer mu.Unlock()
@@ -247,10 +247,10 @@ func (b BroadcastOperator) DisconnectSockets(ctx context.Context, close bool) er
 }
 
 // eventPacket builds the EVENT packet for event and args in namespace nsp.
-func eventPacket(nsp, event string, args []any) (*adapter.Packet, error) {
+func eventPacket(nsp, event string, args []any) (*parser.Packet, error) {
 	data, atts, err := parser.MarshalEvent(event, args...)
 	if err != nil {
 		return nil, fmt.Errorf("socketio: encode %q: %w", event, err)
 	}
-	return &adapter.Packet{Type: adapter.Event, Nsp: nsp, Data: data, Attachments: atts}, nil
+	return &parser.Packet{Type: parser.Event, Nsp: nsp, Data: data, Attachments: atts}, nil
 }

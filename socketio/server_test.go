@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/leakcheck"
 	"github.com/gosockio/gosockio/internal/testclient"
 	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
@@ -373,7 +373,7 @@ func TestServerUtilities(t *testing.T) {
 		t.Fatalf("reason %q", r)
 	}
 	p, err := c1.Next(ctx)
-	if err != nil || p.Type != adapter.Disconnect {
+	if err != nil || p.Type != parser.Disconnect {
 		t.Fatalf("client got %v %v, want DISCONNECT", p, err)
 	}
 	if left, _ := e.srv.FetchSockets(ctx); len(left) != 1 || left[0].ID() != s2.ID() {
@@ -563,7 +563,7 @@ func TestSocketMiddlewareAndCatchAll(t *testing.T) {
 	// A panicking handler disconnects that socket only; the server keeps serving.
 	_ = c.Emit("/", "boom")
 	p, err := c.Next(ctxT(t))
-	if err != nil || p.Type != adapter.Disconnect {
+	if err != nil || p.Type != parser.Disconnect {
 		t.Fatalf("after panic: %v %v", p, err)
 	}
 	e.dial("/", nil)

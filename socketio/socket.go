@@ -52,7 +52,7 @@ type Socket struct {
 }
 
 type pendingAck struct {
-	f       func(*adapter.Packet)
+	f       func(*parser.Packet)
 	expires time.Time // zero: until removed
 }
 
@@ -262,7 +262,7 @@ func (s *Socket) Disconnect(close bool) {
 		s.client.disconnectAll()
 		return
 	}
-	s.send(&adapter.Packet{Type: adapter.Disconnect, Nsp: s.nsp.name}, false, false)
+	s.send(&parser.Packet{Type: parser.Disconnect, Nsp: s.nsp.name}, false, false)
 	s.onClose(ReasonServerNamespaceDisconnect)
 }
 
@@ -279,7 +279,7 @@ func (s *Socket) disconnectSoon(close bool) {
 	var detached []*Socket
 	for _, x := range socks {
 		if x.connected.CompareAndSwap(true, false) {
-			x.send(&adapter.Packet{Type: adapter.Disconnect, Nsp: x.nsp.name}, false, false)
+			x.send(&parser.Packet{Type: parser.Disconnect, Nsp: x.nsp.name}, false, false)
 			detached = append(detached, x)
 		}
 	}
@@ -345,8 +345,8 @@ func (e SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...an
 		return Ack{}, err
 	}
 	p.ID, p.HasID = s.nsp.nextAckID(), true
-	ch := make(chan *adapter.Packet, 1)
-	s.addAck(p.ID, func(ap *adapter.Packet) {
+	ch := make(chan *parser.Packet, 1)
+	s.addAck(p.ID, func(ap *parser.Packet) {
 		select {
 		case ch <- ap:
 		default:
@@ -366,7 +366,7 @@ func (e SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...an
 }
 
 // send encodes p and queues it on the connection.
-func (s *Socket) send(p *adapter.Packet, volatile, noCompress bool) {
+func (s *Socket) send(p *parser.Packet, volatile, noCompress bool) {
 	msgs, err := encodePacket(p, noCompress)
 	if err != nil {
 		s.nsp.srv.log.Error("socketio: cannot encode packet", "nsp", s.nsp.name, "sid", s.id, "err", err)
@@ -422,7 +422,7 @@ func (s *Socket) notifyOutgoing(o *outgoingEvent) {
 	}
 }
 
-func (s *Socket) addAck(id uint64, f func(*adapter.Packet), expires time.Time) {
+func (s *Socket) addAck(id uint64, f func(*parser.Packet), expires time.Time) {
 	s.mu.Lock()
 	if s.acks == nil {
 		s.acks = make(map[uint64]pendingAck)
@@ -446,7 +446,7 @@ func (s *Socket) removeAck(id uint64) {
 }
 
 // onAck hands an ACK packet from the client to whoever waits for it.
-func (s *Socket) onAck(p *adapter.Packet) {
+func (s *Socket) onAck(p *parser.Packet) {
 	if !p.HasID {
 		return
 	}
@@ -460,7 +460,7 @@ func (s *Socket) onAck(p *adapter.Packet) {
 }
 
 // onEvent runs the middlewares and handlers of an incoming event (on the socket's dispatcher).
-func (s *Socket) onEvent(p *adapter.Packet) {
+func (s *Socket) onEvent(p *parser.Packet) {
 	name, args, err := parser.EventArgs(p)
 	if err != nil {
 		s.client.conn.CloseWithReason(engineio.ReasonParseError)
@@ -512,7 +512,7 @@ func (s *Socket) ackFunc(id uint64, sent *atomic.Bool) func([]any) error {
 		if err != nil {
 			return fmt.Errorf("socketio: encode acknowledgement: %w", err)
 		}
-		s.send(&adapter.Packet{Type: adapter.Ack, Nsp: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts}, false, false)
+		s.send(&parser.Packet{Type: parser.Ack, Nsp: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts}, false, false)
 		return nil
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/emitter"
 	"github.com/gosockio/gosockio/internal/redistest"
 	"github.com/gosockio/gosockio/internal/testclient"
@@ -130,7 +129,7 @@ func startGoCluster(t *testing.T, r *redistest.Redis, key string) *goCluster {
 			for p := range c.Packets {
 				who := byNsp[p.Nsp]
 				switch p.Type {
-				case adapter.Event, adapter.BinaryEvent:
+				case parser.Event, parser.BinaryEvent:
 					name, args, err := parser.EventArgs(p)
 					if err != nil {
 						t.Errorf("%s: bad event: %v", who, err)
@@ -142,7 +141,7 @@ func startGoCluster(t *testing.T, r *redistest.Redis, key string) *goCluster {
 						continue
 					}
 					report(map[string]any{"who": who, "ev": name, "args": plainValue(vals)})
-				case adapter.Disconnect:
+				case parser.Disconnect:
 					gone[p.Nsp] = true
 					report(map[string]any{"who": who, "disconnect": "io server disconnect"})
 				}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/redistest"
 	"github.com/gosockio/gosockio/internal/testclient"
 	"github.com/gosockio/gosockio/redisadapter"
@@ -87,7 +86,7 @@ func readTicks(c *testclient.Client) *ticks {
 	go func() {
 		defer close(tk.done)
 		for p := range c.Packets {
-			if p.Type != adapter.Event {
+			if p.Type != parser.Event {
 				continue
 			}
 			name, args, err := parser.EventArgs(p)

@@ -294,7 +294,7 @@ func (ns *namespace) socketList() []*fakeSocket {
 
 func (ns *namespace) Name() string { return "/" }
 
-func (ns *namespace) Deliver(p *adapter.Packet, ids []string, f adapter.Flags, onAck func(*adapter.Packet)) int {
+func (ns *namespace) Deliver(p *parser.Packet, ids []string, f adapter.Flags, onAck func(*parser.Packet)) int {
 	name, args, err := parser.EventArgs(p)
 	if err != nil {
 		return 0
@@ -323,7 +323,7 @@ func (ns *namespace) Deliver(p *adapter.Packet, ids []string, f adapter.Flags, o
 			if err != nil {
 				continue
 			}
-			ap := &adapter.Packet{Type: adapter.Ack, Nsp: "/", ID: p.ID, HasID: true, Data: ack}
+			ap := &parser.Packet{Type: parser.Ack, Nsp: "/", ID: p.ID, HasID: true, Data: ack}
 			ns.wg.Add(1)
 			go func() { // clients answer later, from their connection's goroutine
 				defer ns.wg.Done()
@@ -370,13 +370,13 @@ var _ adapter.Namespace = (*namespace)(nil)
 
 // ---- helpers ----
 
-func eventPacket(t testing.TB, event string, args ...any) *adapter.Packet {
+func eventPacket(t testing.TB, event string, args ...any) *parser.Packet {
 	t.Helper()
 	data, atts, err := parser.MarshalEvent(event, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: data, Attachments: atts}
+	return &parser.Packet{Type: parser.Event, Nsp: "/", Data: data, Attachments: atts}
 }
 
 func ctxWait(t testing.TB) context.Context {
@@ -574,7 +574,7 @@ func testBroadcastWithAck(t *testing.T, newNodes NewNodes) {
 			p.ID, p.HasID = uint64(100+k), true
 			err := c.nodes[from].Adapter.BroadcastWithAck(ctxWait(t), p, tg,
 				func(n int) { mu.Lock(); counts = append(counts, n); check(); mu.Unlock() },
-				func(a *adapter.Packet) {
+				func(a *parser.Packet) {
 					args, err := parser.AckArgs(a)
 					var id string
 					if err == nil {

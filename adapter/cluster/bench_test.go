@@ -31,7 +31,7 @@ func benchBroadcastCodec(b *testing.B, codec cluster.Codec, uid string, binary b
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: data, Attachments: atts}
+	p := &parser.Packet{Type: parser.Event, Nsp: "/", Data: data, Attachments: atts}
 	m := &cluster.Message{Type: cluster.Broadcast, UID: uid, Nsp: "/", Packet: p, Target: adapter.Target{Rooms: []string{"room1"}}}
 	topic := cluster.Topic{Kind: cluster.TopicRoom, Room: "room1"}
 	b.Run("encode", func(b *testing.B) {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // Type is the kind of a cluster message. The numbers are those of Node's ClusterAdapter
@@ -75,7 +76,7 @@ type Message struct {
 	// Target selects sockets (Broadcast, SocketsJoin/Leave, DisconnectSockets, FetchSockets).
 	Target adapter.Target
 	// Packet is the EVENT of a Broadcast.
-	Packet *adapter.Packet
+	Packet *parser.Packet
 	// Rooms are the rooms to join or leave, or the rooms of an AllRoomsResponse.
 	Rooms []string
 	// Close is DisconnectSockets' close flag.
@@ -341,7 +342,7 @@ func (a *Adapter) isClosed() bool {
 }
 
 // Broadcast implements adapter.Adapter: publish (unless Local), then deliver locally.
-func (a *Adapter) Broadcast(ctx context.Context, p *adapter.Packet, t adapter.Target) error {
+func (a *Adapter) Broadcast(ctx context.Context, p *parser.Packet, t adapter.Target) error {
 	if a.isClosed() {
 		return adapter.ErrClosed
 	}
@@ -359,7 +360,7 @@ func (a *Adapter) Broadcast(ctx context.Context, p *adapter.Packet, t adapter.Ta
 
 // BroadcastWithAck implements adapter.Adapter. Answers are accepted until t.Flags.Timeout
 // (or ctx) ends.
-func (a *Adapter) BroadcastWithAck(ctx context.Context, p *adapter.Packet, t adapter.Target, onCount func(int), onAck func(*adapter.Packet)) error {
+func (a *Adapter) BroadcastWithAck(ctx context.Context, p *parser.Packet, t adapter.Target, onCount func(int), onAck func(*parser.Packet)) error {
 	if a.isClosed() {
 		return adapter.ErrClosed
 	}
@@ -544,7 +545,7 @@ type pending struct {
 	answers  []*Message
 	done     chan struct{} // closed when expected answers arrived (nil for ack broadcasts)
 	onCount  func(int)
-	onAck    func(*adapter.Packet)
+	onAck    func(*parser.Packet)
 }
 
 func (a *Adapter) addPending(id string, p *pending) {
@@ -609,7 +610,7 @@ func (a *Adapter) onResponse(m *Message) {
 	case BroadcastAck:
 		a.mu.Unlock()
 		if p.onAck != nil {
-			ack, err := valuesToPacket(adapter.Ack, a.nsp, []any{m.Value})
+			ack, err := valuesToPacket(parser.Ack, a.nsp, []any{m.Value})
 			if err != nil {
 				a.log.Warn("cluster: dropped undecodable ack", "nsp", a.nsp, "err", err)
 				return
@@ -694,7 +695,7 @@ func (a *Adapter) onRequest(m *Message) {
 func (a *Adapter) remoteBroadcastWithAck(m *Message) {
 	var mu sync.Mutex
 	mu.Lock() // acks wait until the count is out
-	n := a.local.BroadcastWithAck(m.Packet, m.Target, func(ack *adapter.Packet) {
+	n := a.local.BroadcastWithAck(m.Packet, m.Target, func(ack *parser.Packet) {
 		v, err := firstValue(ack)
 		if err != nil {
 			a.log.Warn("cluster: undecodable client ack", "nsp", a.nsp, "err", err)

@@ -10,7 +10,9 @@ import (
 	"strings"
 
 	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/internal/jsjson"
 	"github.com/gosockio/gosockio/internal/wire"
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // NewClassicCodec returns the Codec of Node's classic Redis adapter (@socket.io/redis-adapter
@@ -42,7 +44,7 @@ func (classicCodec) NewID() string { return wire.NewClassicID() }
 func (c classicCodec) Encode(m *Message) ([]byte, error) {
 	switch m.Type {
 	case Broadcast:
-		vals, err := PacketValues(m.Packet)
+		vals, err := packetValues(m.Packet)
 		if err != nil {
 			return nil, err
 		}
@@ -251,7 +253,7 @@ func (classicCodec) peekUID(t Topic, b []byte) (string, bool) {
 }
 
 // eventFromWire turns the packet of a broadcast into an EVENT packet for local delivery.
-func eventFromWire(p *wire.Packet) (*adapter.Packet, error) {
+func eventFromWire(p *wire.Packet) (*parser.Packet, error) {
 	if p.Type != wire.PacketEvent && p.Type != wire.PacketBinaryEvent {
 		return nil, fmt.Errorf("cluster: broadcast packet of type %d, want an event", p.Type)
 	}
@@ -261,7 +263,7 @@ func eventFromWire(p *wire.Packet) (*adapter.Packet, error) {
 	if _, ok := p.Data[0].(string); !ok {
 		return nil, errors.New("cluster: broadcast packet without an event name")
 	}
-	return ValuesPacket(p.Nsp, p.Data)
+	return eventPacket(p.Nsp, p.Data)
 }
 
 func classicOpts(t adapter.Target, withFlags bool) wire.BroadcastOptions {
@@ -434,7 +436,7 @@ func fromWireSocket(s *wire.SocketInfo) adapter.SocketInfo {
 			Secure:  h.Secure,
 		},
 		Rooms: wire.RoomNames(s.Rooms),
-		Data:  PlainValue(s.Data),
+		Data:  jsjson.Plain(s.Data),
 	}
 	for _, m := range h.Headers {
 		k := textproto.CanonicalMIMEHeaderKey(m.Key)
@@ -443,7 +445,7 @@ func fromWireSocket(s *wire.SocketInfo) adapter.SocketInfo {
 	for _, m := range h.Query {
 		out.Handshake.Query[m.Key] = append(out.Handshake.Query[m.Key], stringValues(m.Value)...)
 	}
-	if auth, ok := PlainValue(h.Auth).(map[string]any); ok {
+	if auth, ok := jsjson.Plain(h.Auth).(map[string]any); ok {
 		out.Handshake.Auth = auth
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
+	"github.com/gosockio/gosockio/internal/wire"
 	"github.com/gosockio/gosockio/internal/wiretest"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
@@ -41,7 +43,7 @@ func topicOf(t *testing.T, channel string) cluster.Topic {
 	return cluster.Topic{Kind: cluster.TopicRoom, Room: room}
 }
 
-func eventArgs(t *testing.T, p *adapter.Packet) string {
+func eventArgs(t *testing.T, p *parser.Packet) string {
 	t.Helper()
 	if p == nil {
 		t.Fatal("no packet")
@@ -241,7 +243,7 @@ func want(t *testing.T, ok bool, m *cluster.Message) {
 // would, on the topic it travels on.
 func TestClassicCodecRoundTrip(t *testing.T) {
 	codec := cluster.NewClassicCodec()
-	ev, err := cluster.ValuesPacket("/chat", []any{"ev", "x", int64(1), []byte{1, 2}})
+	ev, err := cluster.EventPacket("/chat", []any{"ev", "x", int64(1), []byte{1, 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,12 +412,12 @@ func TestValuesRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: data, Attachments: atts}
+	p := &parser.Packet{Type: parser.Event, Nsp: "/", Data: data, Attachments: atts}
 	vals, err := cluster.PacketValues(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := cluster.ValuesPacket("/", vals)
+	back, err := cluster.EventPacket("/", vals)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,17 +429,17 @@ func TestValuesRoundTrip(t *testing.T) {
 	}
 	// Placeholders without attachments are plain objects (as in socket.io-parser), and a
 	// placeholder pointing past the attachments is an error.
-	plain := &adapter.Packet{Type: adapter.Event, Data: []byte(`["e",{"_placeholder":true,"num":0}]`)}
+	plain := &parser.Packet{Type: parser.Event, Data: []byte(`["e",{"_placeholder":true,"num":0}]`)}
 	if _, err := cluster.PacketValues(plain); err != nil {
 		t.Errorf("placeholder without attachments: %v", err)
 	}
-	bad := &adapter.Packet{Type: adapter.Event, Data: []byte(`["e",{"_placeholder":true,"num":3}]`), Attachments: [][]byte{{1}}}
+	bad := &parser.Packet{Type: parser.Event, Data: []byte(`["e",{"_placeholder":true,"num":3}]`), Attachments: [][]byte{{1}}}
 	if _, err := cluster.PacketValues(bad); err == nil {
 		t.Error("placeholder past the attachments: no error")
 	}
 	// Go values of other types and dates.
 	when := time.Date(2026, 11, 22, 16, 8, 31, 5e6, time.UTC)
-	q, err := cluster.ValuesPacket("/", []any{"ev", when, struct {
+	q, err := cluster.EventPacket("/", []any{"ev", when, struct {
 		B []byte `json:"b"`
 	}{[]byte{9}}, float64(1e21), uint64(7), (*int)(nil)})
 	if err != nil {
@@ -446,8 +448,19 @@ func TestValuesRoundTrip(t *testing.T) {
 	if want := `["ev","2026-11-22T16:08:31.005Z",{"b":{"_placeholder":true,"num":0}},1e+21,7,null]`; string(q.Data) != want {
 		t.Errorf("data %s, want %s", q.Data, want)
 	}
-	// Invalid UTF-8 from a MessagePack string becomes U+FFFD (escaped, as json.Marshal does).
-	r, err := cluster.ValuesPacket("/", []any{"ev", "a\xffb"})
+	// Numbers and dates as JSON.stringify writes them (the values a Node peer reads).
+	q, err = cluster.EventPacket("/", []any{"ev", 1e-7, math.Copysign(0, -1), 5e-324, float64(1 << 60),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 12, 31, 0, 0, 0, 0, time.UTC),
+		wire.Object{{Key: "b", Value: "<&\u2028>"}, {Key: "a", Value: math.NaN()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[\"ev\",1e-7,0,5e-324,1152921504606847000,\"+010000-01-01T00:00:00.000Z\",\"-000001-12-31T00:00:00.000Z\"," +
+		"{\"b\":\"<&\u2028>\",\"a\":null}]"; string(q.Data) != want {
+		t.Errorf("data %s, want %s", q.Data, want)
+	}
+	// Invalid UTF-8 from a MessagePack string becomes U+FFFD.
+	r, err := cluster.EventPacket("/", []any{"ev", "a\xffb"})
 	if err != nil {
 		t.Fatal(err)
 	}

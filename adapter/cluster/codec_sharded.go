@@ -31,7 +31,7 @@ func (shardedCodec) Encode(m *Message) ([]byte, error) {
 	cm := &wire.ClusterMessage{UID: m.UID, Nsp: m.Nsp, RequestID: m.RequestID}
 	switch m.Type {
 	case Broadcast:
-		vals, err := PacketValues(m.Packet)
+		vals, err := packetValues(m.Packet)
 		if err != nil {
 			return nil, err
 		}

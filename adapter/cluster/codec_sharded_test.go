@@ -181,11 +181,11 @@ func TestShardedCodecNodeVectors(t *testing.T) {
 // it as a peer would.
 func TestShardedCodecRoundTrip(t *testing.T) {
 	codec := cluster.NewShardedCodec()
-	ev, err := cluster.ValuesPacket("/chat", []any{"ev", "x", int64(1), []byte{1, 2}})
+	ev, err := cluster.EventPacket("/chat", []any{"ev", "x", int64(1), []byte{1, 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := cluster.ValuesPacket("/chat", []any{"ev", "x"})
+	text, err := cluster.EventPacket("/chat", []any{"ev", "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,7 @@
 package cluster
 
+import "github.com/gosockio/gosockio/internal/jsjson"
+
 // PeekUID exposes a codec's uid peek to the tests: ok is false when the codec has none or
 // cannot read the uid without decoding.
 func PeekUID(c Codec, t Topic, b []byte) (string, bool) {
@@ -9,3 +11,10 @@ func PeekUID(c Codec, t Topic, b []byte) (string, bool) {
 	}
 	return p.peekUID(t, b)
 }
+
+// The packet conversions, for the codec tests.
+var (
+	PacketValues = packetValues
+	EventPacket  = eventPacket
+	PlainValue   = jsjson.Plain
+)

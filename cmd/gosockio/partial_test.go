@@ -14,6 +14,7 @@ import (
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
 	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/parser"
 )
 
 // frozenNamespace is the "/" namespace of a node that is subscribed but never answers (a
@@ -21,7 +22,7 @@ import (
 type frozenNamespace struct{ thaw <-chan struct{} }
 
 func (frozenNamespace) Name() string { return "/" }
-func (frozenNamespace) Deliver(*adapter.Packet, []string, adapter.Flags, func(*adapter.Packet)) int {
+func (frozenNamespace) Deliver(*parser.Packet, []string, adapter.Flags, func(*parser.Packet)) int {
 	return 0
 }
 func (frozenNamespace) DisconnectSocket(string, bool)     {}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -25,12 +24,12 @@ type Client struct {
 
 	mu      sync.Mutex
 	nextAck uint64
-	acks    map[uint64]chan *adapter.Packet
-	sids    map[string]chan *adapter.Packet // CONNECT / CONNECT_ERROR answers by namespace
+	acks    map[uint64]chan *parser.Packet
+	sids    map[string]chan *parser.Packet // CONNECT / CONNECT_ERROR answers by namespace
 
 	// Packets receives every EVENT, DISCONNECT and unsolicited packet, in order. It is closed
 	// when the connection ends.
-	Packets chan *adapter.Packet
+	Packets chan *parser.Packet
 	// Closed is closed when the connection ends.
 	Closed chan struct{}
 	// SID is the Engine.IO session id.
@@ -60,9 +59,9 @@ func Dial(ctx context.Context, base string, header http.Header) (*Client, error)
 	}
 	c := &Client{
 		ws:      ws,
-		acks:    make(map[uint64]chan *adapter.Packet),
-		sids:    make(map[string]chan *adapter.Packet),
-		Packets: make(chan *adapter.Packet, 4096),
+		acks:    make(map[uint64]chan *parser.Packet),
+		sids:    make(map[string]chan *parser.Packet),
+		Packets: make(chan *parser.Packet, 4096),
 		Closed:  make(chan struct{}),
 		SID:     hs.SID,
 	}
@@ -104,7 +103,7 @@ func (c *Client) read() {
 			continue
 		}
 		switch p.Type {
-		case adapter.Ack, adapter.BinaryAck:
+		case parser.Ack, parser.BinaryAck:
 			c.mu.Lock()
 			ch := c.acks[p.ID]
 			delete(c.acks, p.ID)
@@ -113,7 +112,7 @@ func (c *Client) read() {
 				ch <- p
 			}
 			continue
-		case adapter.Connect, adapter.ConnectError:
+		case parser.Connect, parser.ConnectError:
 			c.mu.Lock()
 			ch := c.sids[p.Nsp]
 			delete(c.sids, p.Nsp)
@@ -134,7 +133,7 @@ func (c *Client) write(typ int, b []byte) error {
 }
 
 // Send writes a packet (and its attachments).
-func (c *Client) Send(p *adapter.Packet) error {
+func (c *Client) Send(p *parser.Packet) error {
 	text, err := parser.Encode(p)
 	if err != nil {
 		return err
@@ -164,11 +163,11 @@ func (e *ConnectError) Error() string { return "connect_error: " + e.Message }
 // Connect joins namespace nsp with an auth payload (nil for none) and returns the socket id.
 // A refusal is returned as a *ConnectError.
 func (c *Client) Connect(ctx context.Context, nsp string, auth any) (string, error) {
-	ch := make(chan *adapter.Packet, 1)
+	ch := make(chan *parser.Packet, 1)
 	c.mu.Lock()
 	c.sids[nsp] = ch
 	c.mu.Unlock()
-	p := &adapter.Packet{Type: adapter.Connect, Nsp: nsp}
+	p := &parser.Packet{Type: parser.Connect, Nsp: nsp}
 	if auth != nil {
 		b, err := json.Marshal(auth)
 		if err != nil {
@@ -181,7 +180,7 @@ func (c *Client) Connect(ctx context.Context, nsp string, auth any) (string, err
 	}
 	select {
 	case r := <-ch:
-		if r.Type == adapter.ConnectError {
+		if r.Type == parser.ConnectError {
 			ce := &ConnectError{}
 			if err := json.Unmarshal(r.Data, ce); err != nil {
 				return "", err
@@ -208,7 +207,7 @@ func (c *Client) Emit(nsp, event string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	return c.Send(&adapter.Packet{Type: adapter.Event, Nsp: nsp, Data: data, Attachments: atts})
+	return c.Send(&parser.Packet{Type: parser.Event, Nsp: nsp, Data: data, Attachments: atts})
 }
 
 // EmitWithAck sends an event and waits for the server's acknowledgement.
@@ -217,13 +216,13 @@ func (c *Client) EmitWithAck(ctx context.Context, nsp, event string, args ...any
 	if err != nil {
 		return parser.Args{}, err
 	}
-	ch := make(chan *adapter.Packet, 1)
+	ch := make(chan *parser.Packet, 1)
 	c.mu.Lock()
 	id := c.nextAck
 	c.nextAck++
 	c.acks[id] = ch
 	c.mu.Unlock()
-	if err := c.Send(&adapter.Packet{Type: adapter.Event, Nsp: nsp, ID: id, HasID: true, Data: data, Attachments: atts}); err != nil {
+	if err := c.Send(&parser.Packet{Type: parser.Event, Nsp: nsp, ID: id, HasID: true, Data: data, Attachments: atts}); err != nil {
 		return parser.Args{}, err
 	}
 	select {
@@ -240,17 +239,17 @@ func (c *Client) EmitWithAck(ctx context.Context, nsp, event string, args ...any
 }
 
 // Ack answers an event packet that asked for an acknowledgement.
-func (c *Client) Ack(ev *adapter.Packet, args ...any) error {
+func (c *Client) Ack(ev *parser.Packet, args ...any) error {
 	data, atts, err := parser.MarshalArgs(args...)
 	if err != nil {
 		return err
 	}
-	return c.Send(&adapter.Packet{Type: adapter.Ack, Nsp: ev.Nsp, ID: ev.ID, HasID: true, Data: data, Attachments: atts})
+	return c.Send(&parser.Packet{Type: parser.Ack, Nsp: ev.Nsp, ID: ev.ID, HasID: true, Data: data, Attachments: atts})
 }
 
 // Next returns the next packet the server sent (events, disconnects), or an error when ctx ends
 // or the connection closes.
-func (c *Client) Next(ctx context.Context) (*adapter.Packet, error) {
+func (c *Client) Next(ctx context.Context) (*parser.Packet, error) {
 	select {
 	case p, ok := <-c.Packets:
 		if !ok {
@@ -264,12 +263,12 @@ func (c *Client) Next(ctx context.Context) (*adapter.Packet, error) {
 
 // NextEvent returns the next EVENT packet with its name and arguments, skipping nothing: any
 // other packet is an error.
-func (c *Client) NextEvent(ctx context.Context) (*adapter.Packet, string, parser.Args, error) {
+func (c *Client) NextEvent(ctx context.Context) (*parser.Packet, string, parser.Args, error) {
 	p, err := c.Next(ctx)
 	if err != nil {
 		return nil, "", parser.Args{}, err
 	}
-	if p.Type != adapter.Event && p.Type != adapter.BinaryEvent {
+	if p.Type != parser.Event && p.Type != parser.BinaryEvent {
 		return p, "", parser.Args{}, fmt.Errorf("testclient: got %v, want an event", p.Type)
 	}
 	name, args, err := parser.EventArgs(p)
@@ -278,7 +277,7 @@ func (c *Client) NextEvent(ctx context.Context) (*adapter.Packet, string, parser
 
 // Disconnect leaves namespace nsp.
 func (c *Client) Disconnect(nsp string) error {
-	return c.Send(&adapter.Packet{Type: adapter.Disconnect, Nsp: nsp})
+	return c.Send(&parser.Packet{Type: parser.Disconnect, Nsp: nsp})
 }
 
 // Close closes the connection and waits for the reader to end.

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/testclient"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
@@ -67,7 +66,7 @@ func Record(c *testclient.Client, event string) *Recorder {
 	r := &Recorder{}
 	go func() {
 		for p := range c.Packets {
-			if p.Type != adapter.Event {
+			if p.Type != parser.Event {
 				continue
 			}
 			name, args, err := parser.EventArgs(p)

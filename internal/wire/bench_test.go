@@ -8,7 +8,7 @@ import (
 
 // The broadcast of vector V1: io.emit("hello","world",1,2.5,-3,{a:true,b:null},[1,"two"]).
 func benchArgs() []any {
-	return []any{"hello", "world", 1, 2.5, -3, wire.Object{{"a", true}, {"b", nil}}, []any{1, "two"}}
+	return []any{"hello", "world", 1, 2.5, -3, wire.Object{{Key: "a", Value: true}, {Key: "b", Value: nil}}, []any{1, "two"}}
 }
 
 func BenchmarkClassicBroadcast(b *testing.B) {

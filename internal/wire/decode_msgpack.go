@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gosockio/gosockio/internal/jsjson"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -140,7 +141,7 @@ func (m *mpReader) value(depth int) (any, error) {
 		if err != nil {
 			return nil, m.fail(err)
 		}
-		return number(f), nil
+		return jsjson.Number(f), nil
 	case c == mpUint64:
 		u, err := m.d.DecodeUint64()
 		if err != nil {
@@ -213,7 +214,7 @@ func (m *mpReader) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o = setMember(o, 0, &index, k, v)
+		o = jsjson.SetMember(o, 0, &index, k, v)
 	}
 	return o, nil
 }
@@ -230,7 +231,7 @@ func (m *mpReader) key(depth int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return intern(b), nil
+		return jsjson.Intern(b), nil
 	}
 	off := m.off()
 	v, err := m.value(depth + 1)
@@ -252,26 +253,13 @@ func propertyName(v any) (string, bool) {
 	case int64:
 		return strconv.FormatInt(x, 10), true
 	case float64:
-		return string(appendJSNumberName(nil, x)), true
+		return string(jsjson.AppendNumberName(nil, x)), true
 	case bool:
 		return strconv.FormatBool(x), true
 	case nil:
 		return "null", true
 	}
 	return "", false
-}
-
-// appendJSNumberName is String(number): like JSON but NaN and Infinity keep their names.
-func appendJSNumberName(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, "NaN"...)
-	case math.IsInf(f, 1):
-		return append(dst, "Infinity"...)
-	case math.IsInf(f, -1):
-		return append(dst, "-Infinity"...)
-	}
-	return appendJSNumber(dst, f)
 }
 
 // ext decodes extension items as notepack 3 does: timestamps (type -1, 4, 8 or 12 bytes) →

@@ -1,8 +1,9 @@
 // Package wire holds the messages that Node's Redis adapters and emitter put on Redis, with
 // codecs that read what Node writes and write what Node reads, byte for byte where it
-// matters (docs/redis-wire.md, at the repository root, describes the format). It imports no
-// other package of this module: the cluster core (adapter/cluster) and the emitter both build
-// these structs directly.
+// matters (docs/redis-wire.md, at the repository root, describes the format). Of this module
+// it imports only the JSON codec internal/jsjson (JSON as JavaScript writes it, shared with the
+// Socket.IO parser): the cluster core (adapter/cluster) and the emitter both build these
+// structs directly.
 //
 // # Families
 //
@@ -76,6 +77,7 @@
 // fields named by their json tags, and a []byte or time.Time field inside it follows the rows
 // above. Values must not contain cycles.
 //
-// JSON is written as JSON.stringify does: no whitespace, no HTML escaping, non-ASCII raw,
-// numbers in JavaScript's Number#toString form (5000000000, 0.5, 1.5e+300).
+// JSON is written as JSON.stringify does, by package jsjson: no whitespace, no HTML escaping,
+// non-ASCII raw, numbers in JavaScript's Number#toString form (5000000000, 0.5, 1.5e+300, 1e-7;
+// a float32 with its own shortest digits), dates as Date#toJSON.
 package wire

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/gosockio/gosockio/internal/jsjson"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -202,10 +202,20 @@ func (e *encoder) uint(n uint64) {
 // float writes a JavaScript number: whole values as integers (notepack's rule), others as
 // float64 in MessagePack and in Number#toString form in JSON, where NaN and ±Infinity become
 // null like JSON.stringify does.
-func (e *encoder) float(f float64) {
+func (e *encoder) float(f float64) { e.number(f, false) }
+
+// float32 writes f as float does, but in JSON with the shortest digits of the float32 (0.1,
+// not 0.10000000149011612), as the parser writes it.
+func (e *encoder) float32(f float32) { e.number(float64(f), true) }
+
+func (e *encoder) number(f float64, single bool) {
 	if e.json {
 		e.sep()
-		e.buf.Write(appendJSNumber(e.buf.AvailableBuffer(), f))
+		if single {
+			e.buf.Write(jsjson.AppendFloat32(e.buf.AvailableBuffer(), float32(f)))
+		} else {
+			e.buf.Write(jsjson.AppendNumber(e.buf.AvailableBuffer(), f))
+		}
 		e.comma = true
 		return
 	}
@@ -251,7 +261,7 @@ func (e *encoder) binary(b []byte) error {
 func (e *encoder) time(t time.Time) {
 	if e.json {
 		e.sep()
-		e.buf.Write(appendJSDate(e.buf.AvailableBuffer(), t))
+		e.buf.Write(jsjson.AppendDate(e.buf.AvailableBuffer(), t))
 		e.comma = true
 		return
 	}
@@ -274,57 +284,9 @@ func (e *encoder) time(t time.Time) {
 	_, _ = e.mp.Writer().Write(b[:n])
 }
 
-// quote writes s as a JSON string the way JSON.stringify does: only '"', '\\' and control
-// characters are escaped; everything else, '<', '>', '&', U+2028 and U+2029 included, is
-// written raw. Invalid UTF-8 becomes U+FFFD (a JavaScript string cannot hold it).
+// quote writes s as a JSON string the way JSON.stringify does.
 func (e *encoder) quote(s string) {
-	e.buf.WriteByte('"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r != utf8.RuneError || size != 1 {
-				i += size
-				continue
-			}
-			e.buf.WriteString(s[start:i])
-			e.buf.WriteString("\uFFFD")
-			i++
-			start = i
-			continue
-		}
-		e.buf.WriteString(s[start:i])
-		switch c {
-		case '"':
-			e.buf.WriteString(`\"`)
-		case '\\':
-			e.buf.WriteString(`\\`)
-		case '\b':
-			e.buf.WriteString(`\b`)
-		case '\f':
-			e.buf.WriteString(`\f`)
-		case '\n':
-			e.buf.WriteString(`\n`)
-		case '\r':
-			e.buf.WriteString(`\r`)
-		case '\t':
-			e.buf.WriteString(`\t`)
-		default:
-			const hex = "0123456789abcdef"
-			e.buf.WriteString(`\u00`)
-			e.buf.WriteByte(hex[c>>4])
-			e.buf.WriteByte(hex[c&0xf])
-		}
-		i++
-		start = i
-	}
-	e.buf.WriteString(s[start:])
-	e.buf.WriteByte('"')
+	e.buf.Write(jsjson.AppendString(e.buf.AvailableBuffer(), s))
 }
 
 // ---- generic values ----
@@ -371,7 +333,7 @@ func (e *encoder) value(v any) error {
 	case uint64:
 		e.uint(x)
 	case float32:
-		e.float(float64(x))
+		e.float32(x)
 	case []byte:
 		return e.binary(x)
 	case time.Time:
@@ -536,107 +498,4 @@ func toGeneric(v any) (any, error) {
 		return nil, fmt.Errorf("%T: %w", v, err)
 	}
 	return g, nil
-}
-
-// ---- JavaScript text forms ----
-
-// appendJSNumber appends f as JSON.stringify writes a number (Number#toString; NaN and
-// ±Infinity become null).
-func appendJSNumber(dst []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(dst, "null"...)
-	}
-	if f == 0 {
-		return append(dst, '0') // -0 too
-	}
-	var tmp [32]byte
-	s := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64) // shortest round-trip digits: d[.ddd]e±x
-	if s[0] == '-' {
-		dst = append(dst, '-')
-		s = s[1:]
-	}
-	epos := bytes.IndexByte(s, 'e')
-	var digits [24]byte
-	k := 0
-	for _, c := range s[:epos] {
-		if c != '.' {
-			digits[k] = c
-			k++
-		}
-	}
-	exp := 0
-	for _, c := range s[epos+2:] {
-		exp = exp*10 + int(c-'0')
-	}
-	if s[epos+1] == '-' {
-		exp = -exp
-	}
-	n := exp + 1 // the decimal point sits after n digits
-	d := digits[:k]
-	switch {
-	case k <= n && n <= 21:
-		dst = append(dst, d...)
-		for range n - k {
-			dst = append(dst, '0')
-		}
-	case 0 < n && n <= 21:
-		dst = append(dst, d[:n]...)
-		dst = append(dst, '.')
-		dst = append(dst, d[n:]...)
-	case -6 < n && n <= 0:
-		dst = append(dst, '0', '.')
-		for range -n {
-			dst = append(dst, '0')
-		}
-		dst = append(dst, d...)
-	default:
-		dst = append(dst, d[0])
-		if k > 1 {
-			dst = append(dst, '.')
-			dst = append(dst, d[1:]...)
-		}
-		dst = append(dst, 'e')
-		if n-1 >= 0 {
-			dst = append(dst, '+')
-		}
-		dst = strconv.AppendInt(dst, int64(n-1), 10)
-	}
-	return dst
-}
-
-// maxJSDateMillis is the largest distance from the epoch a JavaScript Date can hold.
-const maxJSDateMillis = 8.64e15
-
-// appendJSDate appends t as Date#toJSON does: a quoted ISO 8601 string in UTC with
-// milliseconds (truncated), a six-digit signed year outside 0000–9999, or null when t is out
-// of the range of a JavaScript Date.
-func appendJSDate(dst []byte, t time.Time) []byte {
-	ms := t.UnixMilli()
-	if ms > maxJSDateMillis || ms < -maxJSDateMillis {
-		return append(dst, "null"...)
-	}
-	t = time.UnixMilli(ms).UTC()
-	dst = append(dst, '"')
-	year := t.Year()
-	switch {
-	case year < 0:
-		dst = append(dst, '-')
-		dst = appendPadded(dst, -year, 6)
-	case year > 9999:
-		dst = append(dst, '+')
-		dst = appendPadded(dst, year, 6)
-	default:
-		dst = appendPadded(dst, year, 4)
-	}
-	dst = t.AppendFormat(dst, "-01-02T15:04:05.000Z")
-	return append(dst, '"')
-}
-
-func appendPadded(dst []byte, n, width int) []byte {
-	var tmp [20]byte
-	s := strconv.AppendInt(tmp[:0], int64(n), 10)
-	for i := len(s); i < width; i++ {
-		dst = append(dst, '0')
-	}
-	return append(dst, s...)
 }

@@ -101,7 +101,7 @@ func TestBuildAdapterMessages(t *testing.T) {
 
 	b, err = wire.MarshalClusterMessage(&wire.ClusterMessage{
 		Type: wire.ClusterBroadcast, UID: wiretest.String(t, "sharded-broadcast-binary", "uid"), Nsp: "/",
-		Packet: wire.Packet{Type: wire.PacketEvent, Data: []any{"bin", []byte{1, 2, 3}, wire.Object{{"nested", []byte{0xff, 0}}}, "txt"}},
+		Packet: wire.Packet{Type: wire.PacketEvent, Data: []any{"bin", []byte{1, 2, 3}, wire.Object{{Key: "nested", Value: []byte{0xff, 0}}}, "txt"}},
 	}, wire.Auto)
 	wantBytes(t, b, err, "sharded-broadcast-binary")
 
@@ -168,7 +168,7 @@ func TestDecodedFields(t *testing.T) {
 	if err := wire.UnmarshalClassicRequest(vectorBytes(t, "classic-req-server-side-emit-binary"), &req); err != nil {
 		t.Fatal(err)
 	}
-	buf := wire.Object{{"type", "Buffer"}, {"data", []any{int64(5), int64(6)}}}
+	buf := wire.Object{{Key: "type", Value: "Buffer"}, {Key: "data", Value: []any{int64(5), int64(6)}}}
 	if !reflect.DeepEqual(req.Args, []any{"srv-ev", buf}) {
 		t.Errorf("binary through JSON: %#v", req.Args)
 	}
@@ -193,7 +193,7 @@ func TestDecodedFields(t *testing.T) {
 	if v, _ := h.Headers.Get("host"); v != wiretest.String(t, "classic-resp-remote-fetch", "sockets", 0, "handshake", "headers", "host") || v == "" {
 		t.Errorf("host header = %v", v)
 	}
-	if !reflect.DeepEqual(s.Data, wire.Object{{"user", "c3"}, {"n", int64(1)}, {"tags", []any{"x"}}}) {
+	if !reflect.DeepEqual(s.Data, wire.Object{{Key: "user", Value: "c3"}, {Key: "n", Value: int64(1)}, {Key: "tags", Value: []any{"x"}}}) {
 		t.Errorf("data = %#v", s.Data)
 	}
 
@@ -212,7 +212,7 @@ func TestDecodedFields(t *testing.T) {
 	if err := wire.UnmarshalClassicResponse(vectorBytes(t, "classic-resp-server-side-emit"), &resp); err != nil {
 		t.Fatal(err)
 	}
-	if resp.Type != wire.RequestServerSideEmit || !resp.HasReply || !reflect.DeepEqual(resp.Reply, wire.Object{{"from", "B"}}) {
+	if resp.Type != wire.RequestServerSideEmit || !resp.HasReply || !reflect.DeepEqual(resp.Reply, wire.Object{{Key: "from", Value: "B"}}) {
 		t.Errorf("sse answer: %+v", resp)
 	}
 
@@ -220,7 +220,7 @@ func TestDecodedFields(t *testing.T) {
 	if err := wire.UnmarshalClusterMessage(vectorBytes(t, "sharded-resp-fetch-sockets-binary-data"), &m); err != nil {
 		t.Fatal(err)
 	}
-	want := wire.Object{{"bin", []byte{1, 2}}, {"when", ts}, {"big", int64(1) << 40}, {"f", 0.5}, {"neg", int64(-1)}, {"nil", nil}}
+	want := wire.Object{{Key: "bin", Value: []byte{1, 2}}, {Key: "when", Value: ts}, {Key: "big", Value: int64(1) << 40}, {Key: "f", Value: 0.5}, {Key: "neg", Value: int64(-1)}, {Key: "nil", Value: nil}}
 	if m.Type != wire.ClusterFetchSocketsResponse || !m.Type.IsResponse() || len(m.Sockets) != 1 ||
 		!reflect.DeepEqual(m.Sockets[0].Data, want) ||
 		m.Sockets[0].Handshake.Issued != wiretest.Int(t, "sharded-resp-fetch-sockets-binary-data", "data", "sockets", 0, "handshake", "issued") ||
@@ -254,7 +254,7 @@ func TestFlags(t *testing.T) {
 	f := wire.Flags{
 		Volatile: true, HasCompress: true, Compress: true, Local: true, Broadcast: true,
 		ExpectSingleResponse: true, HasTimeout: true, Timeout: 1500 * time.Microsecond,
-		Extra: wire.Object{{"binary", false}},
+		Extra: wire.Object{{Key: "binary", Value: false}},
 	}
 	b, err := wire.MarshalClusterMessage(&wire.ClusterMessage{Type: wire.ClusterSocketsLeave, Opts: wire.BroadcastOptions{Flags: f}}, wire.Auto)
 	if err != nil {
@@ -371,12 +371,12 @@ func TestAutoEncoding(t *testing.T) {
 		t.Errorf("type 9 without binary: %c", c)
 	}
 	if c := first(wire.MarshalClusterMessage(&wire.ClusterMessage{Type: wire.ClusterFetchSocketsResponse, RequestID: "r",
-		Sockets: []wire.SocketInfo{{ID: "s", Handshake: wire.Handshake{Auth: wire.Object{{"k", []byte{1}}}}}}}, wire.Auto)); c != 0x84 {
+		Sockets: []wire.SocketInfo{{ID: "s", Handshake: wire.Handshake{Auth: wire.Object{{Key: "k", Value: []byte{1}}}}}}}, wire.Auto)); c != 0x84 {
 		t.Errorf("type 8 with binary in the handshake: %x", c)
 	}
 	// types 4–7 and 11 stay JSON even with binary somewhere (Node does not look there)
 	b, err := wire.MarshalClusterMessage(&wire.ClusterMessage{Type: wire.ClusterSocketsJoin,
-		Opts: wire.BroadcastOptions{Flags: wire.Flags{Extra: wire.Object{{"x", []byte{1}}}}}}, wire.Auto)
+		Opts: wire.BroadcastOptions{Flags: wire.Flags{Extra: wire.Object{{Key: "x", Value: []byte{1}}}}}}, wire.Auto)
 	if err != nil || !bytes.Contains(b, []byte(`"x":{"type":"Buffer","data":[1]}`)) {
 		t.Errorf("type 4: %s %v", b, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/gosockio/gosockio/internal/jsjson"
 )
 
 // PacketType is the type of a Socket.IO packet, numbered as on the wire.
@@ -194,7 +196,7 @@ func decodeRoom(v any, where, field string) (Room, error) {
 		return Room{Name: strconv.FormatInt(x, 10), Numeric: true}, nil
 	case float64:
 		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			return Room{Name: string(appendJSNumber(nil, x)), Numeric: true}, nil
+			return Room{Name: string(jsjson.AppendNumber(nil, x)), Numeric: true}, nil
 		}
 	}
 	return Room{}, wrongType(where, field, "string or finite number", v)

@@ -1,10 +1,11 @@
 package wire
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
+	"github.com/gosockio/gosockio/internal/jsjson"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -56,63 +57,29 @@ var (
 )
 
 // Member is one property of an Object.
-type Member struct {
-	// Key is the property name.
-	Key string
-	// Value is a generic value (see the package documentation).
-	Value any
-}
+type Member = jsjson.Member
 
-// Object is a JavaScript plain object: its properties in insertion order, as Node writes them.
-// Decoders return every map or JSON object as an Object, so that re-encoding keeps the order.
-// Keys are unique in a decoded Object: when a payload repeats a key, the last value wins and
-// keeps the position of the first, as in JavaScript.
-type Object []Member
+// Object is a JavaScript plain object: its properties in insertion order, as Node writes them
+// (the generic object of package jsjson, the one JSON codec of this module). Decoders return
+// every map or JSON object as an Object, so that re-encoding keeps the order. Keys are unique
+// in a decoded Object: when a payload repeats a key, the last value wins and keeps the
+// position of the first, as in JavaScript. Object.MarshalJSON writes it in order; nested in
+// other Go values it is also written in order by vmihailenco/msgpack (see init).
+type Object = jsjson.Object
 
-// Get returns the value of the property named key.
-func (o Object) Get(key string) (any, bool) {
-	for i := range o {
-		if o[i].Key == key {
-			return o[i].Value, true
+// init teaches vmihailenco/msgpack to write an Object as a map, keys in order, wherever it
+// meets one (a struct field, a map value): Object lives in package jsjson, which knows nothing
+// of MessagePack, so it cannot have an EncodeMsgpack method.
+func init() {
+	msgpack.Register(Object(nil), func(enc *msgpack.Encoder, v reflect.Value) error {
+		o, _ := reflect.TypeAssert[Object](v)
+		e := &encoder{mp: enc}
+		if err := e.object(o); err != nil {
+			return fmt.Errorf("wire: object: %w", err)
 		}
-	}
-	return nil, false
+		return nil
+	}, nil)
 }
-
-// Map returns the properties as a Go map. Nested objects stay Objects.
-func (o Object) Map() map[string]any {
-	m := make(map[string]any, len(o))
-	for _, mb := range o {
-		m[mb.Key] = mb.Value
-	}
-	return m
-}
-
-// MarshalJSON writes the object as JSON.stringify would, keys in order. It makes an Object
-// nested in other Go values encode correctly through encoding/json.
-func (o Object) MarshalJSON() ([]byte, error) {
-	e := getEncoder(JSON)
-	defer putEncoder(e)
-	if err := e.object(o); err != nil {
-		return nil, fmt.Errorf("wire: object: %w", err)
-	}
-	return e.result(), nil
-}
-
-// EncodeMsgpack writes the object as a MessagePack map, keys in order. It makes an Object
-// nested in other Go values encode correctly through vmihailenco/msgpack.
-func (o Object) EncodeMsgpack(enc *msgpack.Encoder) error {
-	e := &encoder{mp: enc}
-	if err := e.object(o); err != nil {
-		return fmt.Errorf("wire: object: %w", err)
-	}
-	return nil
-}
-
-var (
-	_ json.Marshaler        = Object(nil)
-	_ msgpack.CustomEncoder = Object(nil)
-)
 
 // MarshalValue encodes one generic value (see the package documentation for the accepted Go
 // types). With Auto it writes JSON unless the value holds binary data, like the sharded adapter.
@@ -159,85 +126,13 @@ func decodeAny(data []byte) (any, Encoding, error) {
 	return v, MsgPack, err
 }
 
-// setMember sets key k of the object held in ms[base:], the JavaScript way: a repeated key
-// keeps its first position and takes the last value. index (built lazily once the object
-// outgrows a linear scan) maps keys to positions in ms.
-func setMember(ms []Member, base int, index *map[string]int, k string, v any) []Member {
-	if *index != nil {
-		if i, ok := (*index)[k]; ok {
-			ms[i].Value = v
-			return ms
-		}
-		(*index)[k] = len(ms)
-		return append(ms, Member{k, v})
+// decodeJSON decodes JSON with the module's one JSON codec.
+func decodeJSON(data []byte) (any, error) {
+	v, err := jsjson.Decode(data, jsjson.DecodeOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("json: %w", err)
 	}
-	for i := base; i < len(ms); i++ {
-		if ms[i].Key == k {
-			ms[i].Value = v
-			return ms
-		}
-	}
-	ms = append(ms, Member{k, v})
-	if len(ms)-base > linearKeys {
-		*index = make(map[string]int, 2*(len(ms)-base))
-		for i := base; i < len(ms); i++ {
-			(*index)[ms[i].Key] = i
-		}
-	}
-	return ms
-}
-
-const linearKeys = 16
-
-// intern returns the protocol's common key names without allocating.
-func intern(b []byte) string {
-	switch string(b) {
-	case "type":
-		return "type"
-	case "data":
-		return "data"
-	case "nsp":
-		return "nsp"
-	case "uid":
-		return "uid"
-	case "requestId":
-		return "requestId"
-	case "packet":
-		return "packet"
-	case "opts":
-		return "opts"
-	case "rooms":
-		return "rooms"
-	case "except":
-		return "except"
-	case "flags":
-		return "flags"
-	case "id":
-		return "id"
-	case "close":
-		return "close"
-	case "sockets":
-		return "sockets"
-	case "clientCount":
-		return "clientCount"
-	case "volatile":
-		return "volatile"
-	case "compress":
-		return "compress"
-	case "timeout":
-		return "timeout"
-	case "handshake":
-		return "handshake"
-	}
-	return string(b)
-}
-
-// number returns f as int64 when it is a whole number in int64 range, else as float64.
-func number(f float64) any {
-	if f >= -9.223372036854775808e18 && f < 9.223372036854775808e18 && f == float64(int64(f)) {
-		return int64(f)
-	}
-	return f
+	return v, nil
 }
 
 // typeName names the JSON-ish kind of a decoded value for error messages.

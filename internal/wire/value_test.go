@@ -92,7 +92,7 @@ func TestMsgpackEncoding(t *testing.T) {
 		{"nil array", []any(nil), "90"},
 		{"array16", make([]any, 16), "dc0010c0"},
 		{"strings", []string{"a"}, "91a161"},
-		{"object keeps order", wire.Object{{"b", 1}, {"a", 2}}, "82a16201a16102"},
+		{"object keeps order", wire.Object{{Key: "b", Value: 1}, {Key: "a", Value: 2}}, "82a16201a16102"},
 		{"map sorted", map[string]any{"b": 1, "a": 2}, "82a16102a16201"},
 		{"string map sorted", map[string]string{"b": "x", "a": "y"}, "82a161a179a162a178"},
 		{"map16", func() wire.Object {
@@ -113,7 +113,7 @@ func TestMsgpackEncoding(t *testing.T) {
 		{"nil pointer", (*int)(nil), "c0"},
 		{"struct by json tags", tagged{Name: "n", Skip: "s", Blob: []byte{9}, When: ts, N: 300},
 			"84a46e616d65a16ea4626c6f62c40109a47768656ed6ff65937d25a16ecd012c"},
-		{"nested object in other types", []wire.Object{{{"z", 1}, {"a", 2}}}, "9182a17a01a16102"},
+		{"nested object in other types", []wire.Object{{{Key: "z", Value: 1}, {Key: "a", Value: 2}}}, "9182a17a01a16102"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,7 +168,7 @@ func TestJSONEncoding(t *testing.T) {
 		{"date year 10000", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), `"+010000-01-01T00:00:00.000Z"`},
 		{"date year -1", time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), `"-000001-01-01T00:00:00.000Z"`},
 		{"date out of range", time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC), `null`},
-		{"nested", []any{wire.Object{{"b", nil}, {"a", []any{true, false}}}, "x"}, `[{"b":null,"a":[true,false]},"x"]`},
+		{"nested", []any{wire.Object{{Key: "b", Value: nil}, {Key: "a", Value: []any{true, false}}}, "x"}, `[{"b":null,"a":[true,false]},"x"]`},
 		{"map sorted", map[string]any{"b": 1, "a": []byte{3}}, `{"a":{"type":"Buffer","data":[3]},"b":1}`},
 		{"struct by json tags", tagged{Name: "n", Blob: []byte{9}, When: ts, N: 300},
 			`{"name":"n","blob":{"type":"Buffer","data":[9]},"when":"2024-01-02T03:04:05.000Z","n":300}`},
@@ -222,7 +222,7 @@ func TestMarshalValueAuto(t *testing.T) {
 	if err != nil || string(b) != `["a",1]` {
 		t.Fatalf("no binary: %s, %v", b, err)
 	}
-	b, err = wire.MarshalValue([]any{"a", wire.Object{{"b", []byte{1}}}}, wire.Auto)
+	b, err = wire.MarshalValue([]any{"a", wire.Object{{Key: "b", Value: []byte{1}}}}, wire.Auto)
 	if err != nil || hex.EncodeToString(b) != "92a16181a162c40101" {
 		t.Fatalf("binary: %x, %v", b, err)
 	}
@@ -289,12 +289,12 @@ func TestMsgpackDecoding(t *testing.T) {
 		{"empty bin", "c400", []byte{}},
 		{"array16", "dc000101", []any{int64(1)}},
 		{"array32", "dd0000000101", []any{int64(1)}},
-		{"map32", "df00000001a16101", wire.Object{{"a", int64(1)}}},
-		{"int key", "8101a178", wire.Object{{"1", "x"}}},
-		{"negative key", "81ffa178", wire.Object{{"-1", "x"}}},
-		{"float key", "81cb3ff8000000000000a178", wire.Object{{"1.5", "x"}}},
-		{"bool and nil keys", "82c3a178c0a179", wire.Object{{"true", "x"}, {"null", "y"}}},
-		{"repeated key", "83a16101a16202a16103", wire.Object{{"a", int64(3)}, {"b", int64(2)}}},
+		{"map32", "df00000001a16101", wire.Object{{Key: "a", Value: int64(1)}}},
+		{"int key", "8101a178", wire.Object{{Key: "1", Value: "x"}}},
+		{"negative key", "81ffa178", wire.Object{{Key: "-1", Value: "x"}}},
+		{"float key", "81cb3ff8000000000000a178", wire.Object{{Key: "1.5", Value: "x"}}},
+		{"bool and nil keys", "82c3a178c0a179", wire.Object{{Key: "true", Value: "x"}, {Key: "null", Value: "y"}}},
+		{"repeated key", "83a16101a16202a16103", wire.Object{{Key: "a", Value: int64(3)}, {Key: "b", Value: int64(2)}}},
 		{"timestamp32", "d6ff65937d25", ts},
 		{"timestamp64", "d7ff01312d0065937d25", ts.Add(5 * time.Millisecond)},
 		{"timestamp96", "c70cff00000000fffffff1886e0900", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)},
@@ -405,8 +405,8 @@ func TestJSONDecoding(t *testing.T) {
 		{"overflow", "1e400", math.Inf(1)},
 		{"negative overflow", "-1e400", math.Inf(-1)},
 		{"underflow", "1e-400", int64(0)},
-		{"whitespace", " \t\r\n{ \"a\" : [ 1 , 2 ] } \n", wire.Object{{"a", []any{int64(1), int64(2)}}}},
-		{"empty", `{"a":{},"b":[]}`, wire.Object{{"a", wire.Object{}}, {"b", []any{}}}},
+		{"whitespace", " \t\r\n{ \"a\" : [ 1 , 2 ] } \n", wire.Object{{Key: "a", Value: []any{int64(1), int64(2)}}}},
+		{"empty", `{"a":{},"b":[]}`, wire.Object{{Key: "a", Value: wire.Object{}}, {Key: "b", Value: []any{}}}},
 		{"literals", `[true,false,null]`, []any{true, false, nil}},
 		{"escapes", `"\"\\\/\b\f\n\r\t\u0041\u00e9"`, "\"\\/\b\f\n\r\tAé"},
 		{"surrogate pair", `"\ud83d\ude00"`, "😀"},
@@ -416,9 +416,9 @@ func TestJSONDecoding(t *testing.T) {
 		{"two highs", `"\ud800\ud83d\ude00"`, "\uFFFD😀"},
 		{"raw utf8", `"héllo ✓"`, "héllo ✓"},
 		{"invalid utf8", "\"a\xffb\"", "a\uFFFDb"},
-		{"escaped key", `{"\u0061":1}`, wire.Object{{"a", int64(1)}}},
-		{"repeated key", `{"a":1,"b":2,"a":3}`, wire.Object{{"a", int64(3)}, {"b", int64(2)}}},
-		{"buffer stays an object", `{"type":"Buffer","data":[1,2]}`, wire.Object{{"type", "Buffer"}, {"data", []any{int64(1), int64(2)}}}},
+		{"escaped key", `{"\u0061":1}`, wire.Object{{Key: "a", Value: int64(1)}}},
+		{"repeated key", `{"a":1,"b":2,"a":3}`, wire.Object{{Key: "a", Value: int64(3)}, {Key: "b", Value: int64(2)}}},
+		{"buffer stays an object", `{"type":"Buffer","data":[1,2]}`, wire.Object{{Key: "type", Value: "Buffer"}, {Key: "data", Value: []any{int64(1), int64(2)}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -481,7 +481,7 @@ func TestSniff(t *testing.T) {
 		}
 	}
 	v, err := wire.UnmarshalValue([]byte(`{"a":1}`), wire.Auto)
-	if err != nil || !reflect.DeepEqual(v, wire.Object{{"a", int64(1)}}) {
+	if err != nil || !reflect.DeepEqual(v, wire.Object{{Key: "a", Value: int64(1)}}) {
 		t.Fatalf("Auto JSON: %v %v", v, err)
 	}
 	v, err = wire.UnmarshalValue([]byte{0x7b}, wire.MsgPack)
@@ -498,7 +498,7 @@ func TestSniff(t *testing.T) {
 // TestObjectInOtherEncoders checks that an Object nested in values encoded by encoding/json
 // or vmihailenco/msgpack keeps its order.
 func TestObjectInOtherEncoders(t *testing.T) {
-	o := wire.Object{{"z", 1}, {"a", "<"}}
+	o := wire.Object{{Key: "z", Value: 1}, {Key: "a", Value: "<"}}
 	b, err := json.Marshal(map[string]any{"o": o})
 	if err != nil || string(b) != `{"o":{"z":1,"a":"\u003c"}}` {
 		t.Fatalf("encoding/json: %s %v", b, err)

@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
 	"strconv"
 	"sync"
 
-	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/internal/jsjson"
 )
 
 // ErrArgIndex is wrapped by the errors of Args.Value and Args.Bind for an argument that is
@@ -26,16 +25,16 @@ var ErrArgIndex = errors.New("parser: argument index out of range")
 // a placeholder-shaped object in a packet without any is an ordinary object.
 type Args struct {
 	data  []byte
-	elems []span // the arguments, as offsets into data
+	elems []jsjson.Span // the arguments, as offsets into data
 	atts  [][]byte
-	phs   []span // placeholders, in document order, as offsets into data
+	phs   []jsjson.Span // placeholders, in document order, as offsets into data
 }
 
 // EventArgs splits the payload of an EVENT (or BINARY_EVENT) packet into its event name
 // and its arguments. A name sent as a number comes back as JavaScript would print it, as
 // the Node server does with it. Errors wrap ErrInvalidPacket.
-func EventArgs(p *adapter.Packet) (name string, args Args, err error) {
-	if p == nil || (p.Type != adapter.Event && p.Type != adapter.BinaryEvent) {
+func EventArgs(p *Packet) (name string, args Args, err error) {
+	if p == nil || (p.Type != Event && p.Type != BinaryEvent) {
 		return "", Args{}, fmt.Errorf("%w: not an EVENT packet", ErrInvalidPacket)
 	}
 	a, err := newArgs(p)
@@ -45,10 +44,10 @@ func EventArgs(p *adapter.Packet) (name string, args Args, err error) {
 	if len(a.elems) == 0 {
 		return "", Args{}, fmt.Errorf("%w: EVENT payload is an empty array", ErrInvalidPacket)
 	}
-	tok := a.data[a.elems[0].start:a.elems[0].end]
+	tok := a.data[a.elems[0].Start:a.elems[0].End]
 	switch c := tok[0]; {
 	case c == '"':
-		name, err = unquote(tok)
+		name, err = jsjson.Unquote(tok)
 	case c == '-' || isDigit(c):
 		name, err = jsNumber(tok)
 	default:
@@ -63,26 +62,27 @@ func EventArgs(p *adapter.Packet) (name string, args Args, err error) {
 
 // AckArgs gives the arguments of an ACK (or BINARY_ACK) packet. Errors wrap
 // ErrInvalidPacket.
-func AckArgs(p *adapter.Packet) (Args, error) {
-	if p == nil || (p.Type != adapter.Ack && p.Type != adapter.BinaryAck) {
+func AckArgs(p *Packet) (Args, error) {
+	if p == nil || (p.Type != Ack && p.Type != BinaryAck) {
 		return Args{}, fmt.Errorf("%w: not an ACK packet", ErrInvalidPacket)
 	}
 	return newArgs(p)
 }
 
-func newArgs(p *adapter.Packet) (Args, error) {
-	s := scanner{data: p.Data, natt: -1, keep: true, record: true, elems: make([]span, 0, 4)}
+func newArgs(p *Packet) (Args, error) {
+	s := jsjson.Scanner{Data: p.Data, Attachments: -1, KeepPlaceholders: true, KeepElements: true,
+		Elements: make([]jsjson.Span, 0, 4)}
 	if len(p.Attachments) > 0 {
-		s.natt = len(p.Attachments)
+		s.Attachments = len(p.Attachments)
 	}
-	kind, err := s.payload()
+	kind, err := s.Scan()
 	if err != nil {
-		return Args{}, err
+		return Args{}, fmt.Errorf("%w: %w", ErrInvalidPacket, err)
 	}
 	if kind != '[' {
 		return Args{}, fmt.Errorf("%w: %s payload is not an array", ErrInvalidPacket, p.Type)
 	}
-	return Args{data: p.Data, elems: s.elems, atts: p.Attachments, phs: s.phs}, nil
+	return Args{data: p.Data, elems: s.Elements, atts: p.Attachments, phs: s.Placeholders}, nil
 }
 
 // Len returns the number of arguments.
@@ -95,7 +95,7 @@ func (a Args) Raw(i int) json.RawMessage {
 		return nil
 	}
 	e := a.elems[i]
-	return a.data[e.start:e.end:e.end]
+	return a.data[e.Start:e.End:e.End]
 }
 
 // Value decodes argument i generically, as json.Unmarshal into an any does (objects as
@@ -106,7 +106,7 @@ func (a Args) Value(i int) (any, error) {
 	if i < 0 || i >= len(a.elems) {
 		return nil, fmt.Errorf("%w: argument %d of %d", ErrArgIndex, i, len(a.elems))
 	}
-	v, err := a.valueAt(a.elems[i].start, a.elems[i].end)
+	v, err := a.valueAt(a.elems[i].Start, a.elems[i].End)
 	if err != nil {
 		return nil, fmt.Errorf("parser: argument %d: %w", i, err)
 	}
@@ -126,44 +126,16 @@ func (a Args) Values() ([]any, error) {
 	return vs, nil
 }
 
-// valueAt decodes data[start:end] generically and resolves its placeholders.
+// valueAt decodes data[start:end] generically and puts the attachments where the
+// placeholders are.
 func (a Args) valueAt(start, end int) (any, error) {
-	var v any
-	if err := json.Unmarshal(a.data[start:end], &v); err != nil {
-		return nil, err
+	o := jsjson.DecodeOptions{Maps: true}
+	if a.hasPlaceholder(start, end) {
+		o.Attachments = a.atts
 	}
-	if !a.hasPlaceholder(start, end) {
-		return v, nil
-	}
-	return a.resolve(v)
-}
-
-// resolve replaces placeholder objects in a generic value by their attachments.
-func (a Args) resolve(v any) (any, error) {
-	switch x := v.(type) {
-	case map[string]any:
-		if ph, _ := x["_placeholder"].(bool); ph {
-			num, ok := x["num"].(float64)
-			if !ok || num != math.Trunc(num) || num < 0 || num >= float64(len(a.atts)) {
-				return nil, fmt.Errorf("%w: bad placeholder num %v", ErrInvalidPacket, x["num"])
-			}
-			return a.atts[int(num)], nil
-		}
-		for k, y := range x {
-			r, err := a.resolve(y)
-			if err != nil {
-				return nil, err
-			}
-			x[k] = r
-		}
-	case []any:
-		for i, y := range x {
-			r, err := a.resolve(y)
-			if err != nil {
-				return nil, err
-			}
-			x[i] = r
-		}
+	v, err := jsjson.Decode(a.data[start:end], o)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPacket, err)
 	}
 	return v, nil
 }
@@ -171,7 +143,7 @@ func (a Args) resolve(v any) (any, error) {
 // hasPlaceholder reports whether a placeholder starts in data[start:end].
 func (a Args) hasPlaceholder(start, end int) bool {
 	i := a.firstPlaceholder(start)
-	return i < len(a.phs) && a.phs[i].start < end
+	return i < len(a.phs) && a.phs[i].Start < end
 }
 
 // firstPlaceholder is the index of the first placeholder at or after offset start.
@@ -179,7 +151,7 @@ func (a Args) firstPlaceholder(start int) int {
 	lo, hi := 0, len(a.phs)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if a.phs[m].start < start {
+		if a.phs[m].Start < start {
 			lo = m + 1
 		} else {
 			hi = m
@@ -199,19 +171,19 @@ func (a Args) Bind(i int, v any) error {
 	if i < 0 || i >= len(a.elems) {
 		return fmt.Errorf("%w: argument %d of %d", ErrArgIndex, i, len(a.elems))
 	}
-	start, end := a.elems[i].start, a.elems[i].end
-	if !a.hasPlaceholder(start, end) {
-		if err := json.Unmarshal(a.data[start:end], v); err != nil {
-			return fmt.Errorf("parser: bind argument %d: %w", i, err)
-		}
-		return nil
-	}
+	start, end := a.elems[i].Start, a.elems[i].End
 	if p, ok := v.(*any); ok && p != nil && !holdsPointer(*p) {
 		x, err := a.valueAt(start, end)
 		if err != nil {
 			return fmt.Errorf("parser: bind argument %d: %w", i, err)
 		}
 		*p = x
+		return nil
+	}
+	if !a.hasPlaceholder(start, end) {
+		if err := json.Unmarshal(a.data[start:end], v); err != nil {
+			return fmt.Errorf("parser: bind argument %d: %w", i, err)
+		}
 		return nil
 	}
 	if err := json.Unmarshal(a.substitute(start, end), v); err != nil {
@@ -221,7 +193,7 @@ func (a Args) Bind(i int, v any) error {
 	if !mayHoldAny(rv.Type().Elem()) {
 		return nil
 	}
-	f := fixer{a: a, s: scanner{data: a.data, natt: -1}}
+	f := fixer{a: a}
 	if err := f.fix(rv.Elem(), start, end); err != nil {
 		return fmt.Errorf("parser: bind argument %d: %w", i, err)
 	}
@@ -242,18 +214,18 @@ func (a Args) substitute(start, end int) []byte {
 	first := a.firstPlaceholder(start)
 	last := first
 	size := end - start
-	for ; last < len(a.phs) && a.phs[last].start < end; last++ {
+	for ; last < len(a.phs) && a.phs[last].Start < end; last++ {
 		ph := a.phs[last]
-		size += base64.StdEncoding.EncodedLen(len(a.atts[ph.num])) + 2 - (ph.end - ph.start)
+		size += base64.StdEncoding.EncodedLen(len(a.atts[ph.Num])) + 2 - (ph.End - ph.Start)
 	}
 	out := make([]byte, 0, size)
 	at := start
 	for _, ph := range a.phs[first:last] {
-		out = append(out, a.data[at:ph.start]...)
+		out = append(out, a.data[at:ph.Start]...)
 		out = append(out, '"')
-		out = base64.StdEncoding.AppendEncode(out, a.atts[ph.num])
+		out = base64.StdEncoding.AppendEncode(out, a.atts[ph.Num])
 		out = append(out, '"')
-		at = ph.end
+		at = ph.End
 	}
 	return append(out, a.data[at:end]...)
 }
@@ -264,13 +236,6 @@ func (a Args) substitute(start, end int) []byte {
 // enters only the parts of the JSON that hold a placeholder.
 type fixer struct {
 	a Args
-	s scanner
-}
-
-// member is a key and value of a JSON object, as offsets into the data.
-type member struct {
-	key        string
-	start, end int
 }
 
 func (f *fixer) fix(v reflect.Value, start, end int) error {
@@ -322,7 +287,7 @@ func (f *fixer) fix(v reflect.Value, start, end int) error {
 			if j >= v.Len() {
 				break
 			}
-			if err := f.fix(v.Index(j), el.start, el.end); err != nil {
+			if err := f.fix(v.Index(j), el.Start, el.End); err != nil {
 				return err
 			}
 		}
@@ -336,15 +301,15 @@ func (f *fixer) fix(v reflect.Value, start, end int) error {
 			return err
 		}
 		for j, m := range members {
-			if !f.a.hasPlaceholder(m.start, m.end) || laterKey(members[j+1:], m.key) {
+			if !f.a.hasPlaceholder(m.Start, m.End) || laterKey(members[j+1:], m.Key) {
 				continue
 			}
-			k := reflect.ValueOf(m.key).Convert(kt)
+			k := reflect.ValueOf(m.Key).Convert(kt)
 			el := reflect.New(v.Type().Elem()).Elem()
 			if cur := v.MapIndex(k); cur.IsValid() {
 				el.Set(cur)
 			}
-			if err := f.fix(el, m.start, m.end); err != nil {
+			if err := f.fix(el, m.Start, m.End); err != nil {
 				return err
 			}
 			v.SetMapIndex(k, el)
@@ -357,20 +322,20 @@ func (f *fixer) fix(v reflect.Value, start, end int) error {
 		if err != nil {
 			return err
 		}
-		si := structFields(v.Type())
+		si := jsjson.StructFields(v.Type())
 		for j, m := range members {
-			if !f.a.hasPlaceholder(m.start, m.end) {
+			if !f.a.hasPlaceholder(m.Start, m.End) {
 				continue
 			}
-			fd, ok := si.lookup(m.key)
+			fd, ok := si.Lookup(m.Key)
 			if !ok || laterField(si, members[j+1:], fd) {
 				continue
 			}
-			fv, ok := fieldByIndex(v, fd.index)
+			fv, ok := jsjson.FieldByIndex(v, fd.Index)
 			if !ok {
 				continue
 			}
-			if err := f.fix(fv, m.start, m.end); err != nil {
+			if err := f.fix(fv, m.Start, m.End); err != nil {
 				return err
 			}
 		}
@@ -379,9 +344,9 @@ func (f *fixer) fix(v reflect.Value, start, end int) error {
 }
 
 // laterKey reports whether key comes again in ms: json.Unmarshal keeps the last one.
-func laterKey(ms []member, key string) bool {
+func laterKey(ms []jsjson.KeyedSpan, key string) bool {
 	for _, m := range ms {
-		if m.key == key {
+		if m.Key == key {
 			return true
 		}
 	}
@@ -389,9 +354,9 @@ func laterKey(ms []member, key string) bool {
 }
 
 // laterField reports whether a member of ms decodes into the same field as fd.
-func laterField(si *structInfo, ms []member, fd *field) bool {
+func laterField(si *jsjson.Struct, ms []jsjson.KeyedSpan, fd *jsjson.Field) bool {
 	for _, m := range ms {
-		if other, ok := si.lookup(m.key); ok && other == fd {
+		if other, ok := si.Lookup(m.Key); ok && other == fd {
 			return true
 		}
 	}
@@ -399,58 +364,13 @@ func laterField(si *structInfo, ms []member, fd *field) bool {
 }
 
 // elements lists the elements of the array at data[start:end].
-func (f *fixer) elements(start, end int) ([]span, error) {
-	s := &f.s
-	s.pos = start + 1
-	var out []span
-	for {
-		s.skipWS()
-		if s.pos >= end || s.data[s.pos] == ']' {
-			return out, nil
-		}
-		from := s.pos
-		if err := s.value(); err != nil {
-			return nil, err
-		}
-		out = append(out, span{start: from, end: s.pos})
-		s.skipWS()
-		if s.pos < end && s.data[s.pos] == ',' {
-			s.pos++
-		}
-	}
+func (f *fixer) elements(start, _ int) ([]jsjson.Span, error) {
+	return jsjson.Elements(f.a.data, start)
 }
 
 // members lists the members of the object at data[start:end].
-func (f *fixer) members(start, end int) ([]member, error) {
-	s := &f.s
-	s.pos = start + 1
-	var out []member
-	for {
-		s.skipWS()
-		if s.pos >= end || s.data[s.pos] == '}' {
-			return out, nil
-		}
-		keyStart := s.pos
-		if err := s.str(); err != nil {
-			return nil, err
-		}
-		key, err := unquote(s.data[keyStart:s.pos])
-		if err != nil {
-			return nil, err
-		}
-		s.skipWS()
-		s.pos++ // ':'
-		s.skipWS()
-		from := s.pos
-		if err := s.value(); err != nil {
-			return nil, err
-		}
-		out = append(out, member{key: key, start: from, end: s.pos})
-		s.skipWS()
-		if s.pos < end && s.data[s.pos] == ',' {
-			s.pos++
-		}
-	}
+func (f *fixer) members(start, _ int) ([]jsjson.KeyedSpan, error) {
+	return jsjson.Members(f.a.data, start)
 }
 
 var (
@@ -486,8 +406,8 @@ func typeMayHoldAny(t reflect.Type, seen map[reflect.Type]bool) bool {
 	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
 		return typeMayHoldAny(t.Elem(), seen)
 	case reflect.Struct:
-		for _, f := range structFields(t).fields {
-			if typeMayHoldAny(f.typ, seen) {
+		for _, f := range jsjson.StructFields(t).Fields {
+			if typeMayHoldAny(f.Type, seen) {
 				return true
 			}
 		}
@@ -495,41 +415,13 @@ func typeMayHoldAny(t reflect.Type, seen map[reflect.Type]bool) bool {
 	return false
 }
 
-// unquote decodes a valid JSON string token.
-func unquote(tok []byte) (string, error) {
-	body := tok[1 : len(tok)-1]
-	plain := true
-	for _, c := range body {
-		if c == '\\' || c >= utf8RuneSelf {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return string(body), nil
-	}
-	var s string
-	err := json.Unmarshal(tok, &s)
-	return s, err
-}
-
-const utf8RuneSelf = 0x80
-
-// jsNumber formats a JSON number token as JavaScript's String(number) does, which is also
-// how encoding/json writes a float64.
+// jsNumber formats a JSON number token as JavaScript's String(number) does.
 func jsNumber(tok []byte) (string, error) {
 	f, err := strconv.ParseFloat(string(tok), 64)
-	switch {
-	case math.IsInf(f, 1):
-		return "Infinity", nil // what JSON.parse makes of 1e999
-	case math.IsInf(f, -1):
-		return "-Infinity", nil
-	case err != nil:
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return "", err
 	}
-	if f == 0 {
-		return "0", nil // -0 too
-	}
-	b, err := json.Marshal(f)
-	return string(b), err
+	return string(jsjson.AppendNumberName(nil, f)), nil // 1e999 is Infinity, as JSON.parse reads it
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

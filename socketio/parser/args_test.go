@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -46,13 +45,13 @@ func samplePhoto() Photo {
 
 // sendEvent marshals an event, encodes it into /admin with an ack id, and decodes it from
 // copies of the wire messages, as a peer would receive it.
-func sendEvent(t testing.TB, event string, args ...any) (*adapter.Packet, string, parser.Args) {
+func sendEvent(t testing.TB, event string, args ...any) (*parser.Packet, string, parser.Args) {
 	t.Helper()
 	data, atts, err := parser.MarshalEvent(event, args...)
 	if err != nil {
 		t.Fatalf("MarshalEvent: %v", err)
 	}
-	p := &adapter.Packet{Type: adapter.Event, Nsp: "/admin", ID: 9, HasID: true, Data: data, Attachments: atts}
+	p := &parser.Packet{Type: parser.Event, Nsp: "/admin", ID: 9, HasID: true, Data: data, Attachments: atts}
 	txt, err := parser.Encode(p)
 	if err != nil {
 		t.Fatalf("Encode: %v", err)
@@ -164,7 +163,7 @@ func TestRoundTripAck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	txt, err := parser.Encode(&adapter.Packet{Type: adapter.Ack, Nsp: "/", ID: 15, HasID: true, Data: data, Attachments: atts})
+	txt, err := parser.Encode(&parser.Packet{Type: parser.Ack, Nsp: "/", ID: 15, HasID: true, Data: data, Attachments: atts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,22 +363,22 @@ func TestArgsErrors(t *testing.T) {
 func TestEventArgsRejects(t *testing.T) {
 	tests := []struct {
 		name string
-		p    *adapter.Packet
+		p    *parser.Packet
 		ack  bool
 	}{
 		{"nil", nil, false},
 		{"nil ack", nil, true},
-		{"connect", &adapter.Packet{Type: adapter.Connect}, false},
-		{"event as ack", &adapter.Packet{Type: adapter.Event, Data: []byte(`["a"]`)}, true},
-		{"ack as event", &adapter.Packet{Type: adapter.Ack, Data: []byte(`["a"]`)}, false},
-		{"no data", &adapter.Packet{Type: adapter.Event}, false},
-		{"empty array", &adapter.Packet{Type: adapter.Event, Data: []byte(`[]`)}, false},
-		{"object", &adapter.Packet{Type: adapter.Event, Data: []byte(`{}`)}, false},
-		{"ack object", &adapter.Packet{Type: adapter.Ack, Data: []byte(`{}`)}, true},
-		{"bad JSON", &adapter.Packet{Type: adapter.Event, Data: []byte(`["a",`)}, false},
-		{"name not a string", &adapter.Packet{Type: adapter.Event, Data: []byte(`[null]`)}, false},
-		{"placeholder out of range", &adapter.Packet{Type: adapter.Event, Data: []byte(`["a",` + ph1 + `]`), Attachments: [][]byte{{1}}}, false},
-		{"placeholder twice", &adapter.Packet{Type: adapter.BinaryAck, Data: []byte(`[` + ph0 + `,` + ph0 + `]`), Attachments: [][]byte{{1}}}, true},
+		{"connect", &parser.Packet{Type: parser.Connect}, false},
+		{"event as ack", &parser.Packet{Type: parser.Event, Data: []byte(`["a"]`)}, true},
+		{"ack as event", &parser.Packet{Type: parser.Ack, Data: []byte(`["a"]`)}, false},
+		{"no data", &parser.Packet{Type: parser.Event}, false},
+		{"empty array", &parser.Packet{Type: parser.Event, Data: []byte(`[]`)}, false},
+		{"object", &parser.Packet{Type: parser.Event, Data: []byte(`{}`)}, false},
+		{"ack object", &parser.Packet{Type: parser.Ack, Data: []byte(`{}`)}, true},
+		{"bad JSON", &parser.Packet{Type: parser.Event, Data: []byte(`["a",`)}, false},
+		{"name not a string", &parser.Packet{Type: parser.Event, Data: []byte(`[null]`)}, false},
+		{"placeholder out of range", &parser.Packet{Type: parser.Event, Data: []byte(`["a",` + ph1 + `]`), Attachments: [][]byte{{1}}}, false},
+		{"placeholder twice", &parser.Packet{Type: parser.BinaryAck, Data: []byte(`[` + ph0 + `,` + ph0 + `]`), Attachments: [][]byte{{1}}}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package parser_test
 import (
 	"testing"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -24,7 +23,7 @@ type upload struct {
 }
 
 func BenchmarkEncodeSmallEvent(b *testing.B) {
-	p := &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["chat","hello"]`)}
+	p := &parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["chat","hello"]`)}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := parser.Encode(p); err != nil {
@@ -34,7 +33,7 @@ func BenchmarkEncodeSmallEvent(b *testing.B) {
 }
 
 func BenchmarkAppendEncodeSmallEvent(b *testing.B) {
-	p := &adapter.Packet{Type: adapter.Event, Nsp: "/admin", ID: 12, HasID: true, Data: []byte(`["chat","hello"]`)}
+	p := &parser.Packet{Type: parser.Event, Nsp: "/admin", ID: 12, HasID: true, Data: []byte(`["chat","hello"]`)}
 	buf := make([]byte, 0, 64)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -111,7 +110,7 @@ func BenchmarkDecodeBinaryEvent(b *testing.B) {
 }
 
 func BenchmarkBindStruct(b *testing.B) {
-	p := &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["chat",{"user":"ann","text":"hello world","at":1700000000,"tags":["a","b"]}]`)}
+	p := &parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["chat",{"user":"ann","text":"hello world","at":1700000000,"tags":["a","b"]}]`)}
 	b.ReportAllocs()
 	for b.Loop() {
 		_, args, err := parser.EventArgs(p)
@@ -126,7 +125,7 @@ func BenchmarkBindStruct(b *testing.B) {
 }
 
 func BenchmarkBindStructBinary(b *testing.B) {
-	p := &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["upload",{"name":"cat.jpg","parts":[{"index":0,"data":` + ph0 + `},{"index":1,"data":` + ph1 + `}]}]`),
+	p := &parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["upload",{"name":"cat.jpg","parts":[{"index":0,"data":` + ph0 + `},{"index":1,"data":` + ph1 + `}]}]`),
 		Attachments: [][]byte{make([]byte, 1024), make([]byte, 512)}}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -16,7 +15,7 @@ func TestConcurrentUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shared := &adapter.Packet{Type: adapter.Event, Nsp: "/", Data: data, Attachments: atts}
+	shared := &parser.Packet{Type: parser.Event, Nsp: "/", Data: data, Attachments: atts}
 	want := samplePhoto()
 
 	var wg sync.WaitGroup

@@ -6,7 +6,7 @@ import (
 	"math"
 	"unicode/utf8"
 
-	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/internal/jsjson"
 )
 
 // ErrInvalidPacket is wrapped by every error about a malformed packet, whether it came from
@@ -29,10 +29,10 @@ type Decoder struct {
 	// attachments. Zero or negative means no limit beyond the Engine.IO message size.
 	MaxPayload int
 
-	pending *adapter.Packet // packet waiting for attachments
-	want    int             // attachments it announced
-	size    int             // bytes received for it so far
-	lastNsp string          // reused to spare an allocation per packet
+	pending *Packet // packet waiting for attachments
+	want    int     // attachments it announced
+	size    int     // bytes received for it so far
+	lastNsp string  // reused to spare an allocation per packet
 }
 
 // Decode feeds one Engine.IO message to d: text messages carry packets, binary messages
@@ -50,7 +50,7 @@ type Decoder struct {
 // Decode, which must not be modified afterwards.
 //
 // Every error wraps ErrInvalidPacket, and resets d: the caller should close the connection.
-func (d *Decoder) Decode(data []byte, binary bool) (*adapter.Packet, error) {
+func (d *Decoder) Decode(data []byte, binary bool) (*Packet, error) {
 	if binary {
 		p := d.pending
 		if p == nil {
@@ -105,7 +105,7 @@ func (d *Decoder) maxAttachments() int {
 
 // parse decodes a text message. It returns the packet and the number of attachments that
 // must follow it.
-func (d *Decoder) parse(data []byte) (*adapter.Packet, int, error) {
+func (d *Decoder) parse(data []byte) (*Packet, int, error) {
 	if len(data) == 0 {
 		return nil, 0, fmt.Errorf("%w: empty message", ErrInvalidPacket)
 	}
@@ -113,12 +113,12 @@ func (d *Decoder) parse(data []byte) (*adapter.Packet, int, error) {
 	if c < '0' || c > '6' {
 		return nil, 0, fmt.Errorf("%w: unknown packet type %q", ErrInvalidPacket, c)
 	}
-	p := &adapter.Packet{Type: adapter.PacketType(c - '0'), Nsp: "/"}
+	p := &Packet{Type: PacketType(c - '0'), Nsp: "/"}
 	i := 1
 
 	// <attachments>-
 	n := 0
-	if p.Type == adapter.BinaryEvent || p.Type == adapter.BinaryAck {
+	if p.Type == BinaryEvent || p.Type == BinaryAck {
 		limit := d.maxAttachments()
 		start := i
 		for ; i < len(data) && isDigit(data[i]); i++ {
@@ -130,10 +130,10 @@ func (d *Decoder) parse(data []byte) (*adapter.Packet, int, error) {
 			return nil, 0, fmt.Errorf("%w: bad attachment count", ErrInvalidPacket)
 		}
 		i++
-		if p.Type == adapter.BinaryEvent {
-			p.Type = adapter.Event
+		if p.Type == BinaryEvent {
+			p.Type = Event
 		} else {
-			p.Type = adapter.Ack
+			p.Type = Ack
 		}
 	}
 
@@ -182,46 +182,46 @@ func (d *Decoder) parse(data []byte) (*adapter.Packet, int, error) {
 
 // checkPayload validates the JSON payload of a packet of type t (Event or Ack for the
 // binary types) that announced natt attachments.
-func checkPayload(t adapter.PacketType, payload []byte, natt int) error {
+func checkPayload(t PacketType, payload []byte, natt int) error {
 	if len(payload) == 0 {
 		switch t {
-		case adapter.Connect, adapter.Disconnect:
+		case Connect, Disconnect:
 			return nil
 		}
 		return fmt.Errorf("%w: %s without payload", ErrInvalidPacket, t)
 	}
-	if t == adapter.Disconnect {
+	if t == Disconnect {
 		return fmt.Errorf("%w: DISCONNECT with a payload", ErrInvalidPacket)
 	}
-	s := scanner{data: payload, natt: -1}
+	s := jsjson.Scanner{Data: payload, Attachments: -1}
 	if natt > 0 {
-		s.natt = natt
+		s.Attachments = natt
 	}
-	kind, err := s.payload()
+	kind, err := s.Scan()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrInvalidPacket, err)
 	}
 	switch t {
-	case adapter.Connect:
+	case Connect:
 		if kind != '{' {
 			return fmt.Errorf("%w: CONNECT payload is not an object", ErrInvalidPacket)
 		}
-	case adapter.ConnectError:
+	case ConnectError:
 		if kind != '{' && kind != '"' {
 			return fmt.Errorf("%w: CONNECT_ERROR payload is neither an object nor a string", ErrInvalidPacket)
 		}
-	case adapter.Ack:
+	case Ack:
 		if kind != '[' {
 			return fmt.Errorf("%w: ACK payload is not an array", ErrInvalidPacket)
 		}
-	case adapter.Event:
+	case Event:
 		if kind != '[' {
 			return fmt.Errorf("%w: EVENT payload is not an array", ErrInvalidPacket)
 		}
-		if s.first.end == 0 {
+		if s.First.End == 0 {
 			return fmt.Errorf("%w: EVENT payload is an empty array", ErrInvalidPacket)
 		}
-		name := payload[s.first.start:s.first.end]
+		name := payload[s.First.Start:s.First.End]
 		switch {
 		case name[0] == '"':
 			if isReservedToken(name) {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -15,33 +14,33 @@ func TestDecodeAccepts(t *testing.T) {
 	tests := []struct {
 		name string
 		w    wire
-		want adapter.Packet
+		want parser.Packet
 	}{
-		{"namespace without trailing comma", wire{text: "0/admin"}, adapter.Packet{Type: adapter.Connect, Nsp: "/admin"}},
-		{"disconnect namespace without comma", wire{text: "1/admin"}, adapter.Packet{Type: adapter.Disconnect, Nsp: "/admin"}},
-		{"explicit main namespace", wire{text: `2/,["a"]`}, adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["a"]`)}},
-		{"ack id with leading zeros", wire{text: `2007["a"]`}, adapter.Packet{Type: adapter.Event, Nsp: "/", ID: 7, HasID: true, Data: []byte(`["a"]`)}},
-		{"whitespace around payload", wire{text: "2 [\"a\"] \n"}, adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(" [\"a\"] \n")}},
-		{"event name with escapes", wire{text: `2["ch\u0061t"]`}, adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["ch\u0061t"]`)}},
-		{"negative numeric event name", wire{text: `2[-1.5e3]`}, adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`[-1.5e3]`)}},
-		{"reserved word as argument", wire{text: `2["x","connect"]`}, adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["x","connect"]`)}},
-		{"unicode namespace", wire{text: `2/é,["a"]`}, adapter.Packet{Type: adapter.Event, Nsp: "/é", Data: []byte(`["a"]`)}},
-		{"ack of anything", wire{text: `3/a,1[null,{},[],"s",1.5,true]`}, adapter.Packet{Type: adapter.Ack, Nsp: "/a", ID: 1, HasID: true, Data: []byte(`[null,{},[],"s",1.5,true]`)}},
-		{"binary event without attachments", wire{text: `50-["a",` + ph0 + `]`}, adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["a",` + ph0 + `]`)}},
-		{"binary ack without attachments", wire{text: `60-/x,3[]`}, adapter.Packet{Type: adapter.Ack, Nsp: "/x", ID: 3, HasID: true, Data: []byte(`[]`)}},
-		{"placeholder-shaped object in a text event", wire{text: `2["a",` + ph0 + `]`}, adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["a",` + ph0 + `]`)}},
+		{"namespace without trailing comma", wire{text: "0/admin"}, parser.Packet{Type: parser.Connect, Nsp: "/admin"}},
+		{"disconnect namespace without comma", wire{text: "1/admin"}, parser.Packet{Type: parser.Disconnect, Nsp: "/admin"}},
+		{"explicit main namespace", wire{text: `2/,["a"]`}, parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["a"]`)}},
+		{"ack id with leading zeros", wire{text: `2007["a"]`}, parser.Packet{Type: parser.Event, Nsp: "/", ID: 7, HasID: true, Data: []byte(`["a"]`)}},
+		{"whitespace around payload", wire{text: "2 [\"a\"] \n"}, parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(" [\"a\"] \n")}},
+		{"event name with escapes", wire{text: `2["ch\u0061t"]`}, parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["ch\u0061t"]`)}},
+		{"negative numeric event name", wire{text: `2[-1.5e3]`}, parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`[-1.5e3]`)}},
+		{"reserved word as argument", wire{text: `2["x","connect"]`}, parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["x","connect"]`)}},
+		{"unicode namespace", wire{text: `2/é,["a"]`}, parser.Packet{Type: parser.Event, Nsp: "/é", Data: []byte(`["a"]`)}},
+		{"ack of anything", wire{text: `3/a,1[null,{},[],"s",1.5,true]`}, parser.Packet{Type: parser.Ack, Nsp: "/a", ID: 1, HasID: true, Data: []byte(`[null,{},[],"s",1.5,true]`)}},
+		{"binary event without attachments", wire{text: `50-["a",` + ph0 + `]`}, parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["a",` + ph0 + `]`)}},
+		{"binary ack without attachments", wire{text: `60-/x,3[]`}, parser.Packet{Type: parser.Ack, Nsp: "/x", ID: 3, HasID: true, Data: []byte(`[]`)}},
+		{"placeholder-shaped object in a text event", wire{text: `2["a",` + ph0 + `]`}, parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["a",` + ph0 + `]`)}},
 		{"placeholder deep in objects and arrays", wire{text: `51-["a",{"x":[1,{"y":` + ph0 + `}]}]`, bins: [][]byte{bin1234}},
-			adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["a",{"x":[1,{"y":` + ph0 + `}]}]`), Attachments: [][]byte{bin1234}}},
+			parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["a",{"x":[1,{"y":` + ph0 + `}]}]`), Attachments: [][]byte{bin1234}}},
 		{"placeholder num as 1.0 and keys reordered", wire{text: `52-["a",{"num":1.0,"_placeholder":true},` + ph0 + `]`, bins: [][]byte{bin12, bin34}},
-			adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["a",{"num":1.0,"_placeholder":true},` + ph0 + `]`), Attachments: [][]byte{bin12, bin34}}},
+			parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["a",{"num":1.0,"_placeholder":true},` + ph0 + `]`), Attachments: [][]byte{bin12, bin34}}},
 		{"placeholder false is an object", wire{text: `51-["a",{"_placeholder":false,"num":7},` + ph0 + `]`, bins: [][]byte{bin12}},
-			adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["a",{"_placeholder":false,"num":7},` + ph0 + `]`), Attachments: [][]byte{bin12}}},
+			parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["a",{"_placeholder":false,"num":7},` + ph0 + `]`), Attachments: [][]byte{bin12}}},
 		{"unreferenced attachment", wire{text: `51-["a"]`, bins: [][]byte{bin12}},
-			adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["a"]`), Attachments: [][]byte{bin12}}},
+			parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["a"]`), Attachments: [][]byte{bin12}}},
 		{"empty attachment", wire{text: `51-["a",` + ph0 + `]`, bins: [][]byte{{}}},
-			adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["a",` + ph0 + `]`), Attachments: [][]byte{{}}}},
+			parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["a",` + ph0 + `]`), Attachments: [][]byte{{}}}},
 		{"ten attachments", wire{text: `510-["a"]`, bins: make([][]byte, 10)},
-			adapter.Packet{Type: adapter.Event, Nsp: "/", Data: []byte(`["a"]`), Attachments: make([][]byte, 10)}},
+			parser.Packet{Type: parser.Event, Nsp: "/", Data: []byte(`["a"]`), Attachments: make([][]byte, 10)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,7 +144,7 @@ func TestDecodeRejects(t *testing.T) {
 			d := &parser.Decoder{}
 			var err error
 			for i, m := range tc.msgs {
-				var p *adapter.Packet
+				var p *parser.Packet
 				p, err = d.Decode([]byte(m.data), m.binary)
 				if err != nil {
 					if i != len(tc.msgs)-1 {
@@ -250,7 +249,7 @@ func TestDecoderContinuesAfterError(t *testing.T) {
 		t.Fatal("text accepted while an attachment was pending")
 	}
 	p := decodeAll(t, d, wire{text: `61-/x,5[` + ph0 + `]`, bins: [][]byte{bin34}})
-	want := adapter.Packet{Type: adapter.Ack, Nsp: "/x", ID: 5, HasID: true, Data: []byte(`[` + ph0 + `]`), Attachments: [][]byte{bin34}}
+	want := parser.Packet{Type: parser.Ack, Nsp: "/x", ID: 5, HasID: true, Data: []byte(`[` + ph0 + `]`), Attachments: [][]byte{bin34}}
 	if !samePacket(p, &want) {
 		t.Fatalf("Decode = %s, want %s", show(p), show(&want))
 	}
@@ -275,7 +274,7 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 	}
 }
 
-func reencode(t testing.TB, p *adapter.Packet) *adapter.Packet {
+func reencode(t testing.TB, p *parser.Packet) *parser.Packet {
 	t.Helper()
 	txt, err := parser.Encode(p)
 	if err != nil {

@@ -21,10 +21,19 @@
 //
 // # Sending
 //
-// MarshalEvent (or MarshalArgs for an ack) encodes Go values into a payload and pulls out
-// their []byte values as attachments; Encode writes the text message of an
-// adapter.Packet, choosing BINARY_EVENT or BINARY_ACK when the packet has attachments.
-// The result is computed once and can be sent to any number of sockets.
+// MarshalEvent (or MarshalArgs for an ack) encodes Go values into a payload, written as
+// JavaScript's JSON.stringify writes it, and pulls out their []byte values as attachments;
+// Encode writes the text message of a Packet, choosing BINARY_EVENT or BINARY_ACK when the
+// packet has attachments. The result is computed once and can be sent to any number of
+// sockets.
+//
+// # The packet and its codec
+//
+// Packet is the Socket.IO packet as the server, the adapters and this codec share it: the
+// adapter layer (package adapter and its cluster core) imports this package, never the other
+// way round. JSON is read and written by the module's one JavaScript-compatible codec
+// (internal/jsjson), which the cluster core and the Redis wire format use too, so that a value
+// reaches a Node.js peer with the same text whichever path it takes.
 //
 // # Receiving
 //

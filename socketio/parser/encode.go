@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/gosockio/gosockio/adapter"
 )
 
 // Encode returns the text part of p: the Engine.IO message to send first. p.Attachments
@@ -17,7 +15,7 @@ import (
 // written as it is: Encode checks only that it has the shape the packet type requires
 // (object, array, string) by its first byte, and that attachments appear only on events
 // and acks. Errors wrap ErrInvalidPacket.
-func Encode(p *adapter.Packet) ([]byte, error) {
+func Encode(p *Packet) ([]byte, error) {
 	if p == nil {
 		return nil, fmt.Errorf("%w: nil packet", ErrInvalidPacket)
 	}
@@ -26,7 +24,7 @@ func Encode(p *adapter.Packet) ([]byte, error) {
 
 // AppendEncode is Encode that appends the text part of p to dst and returns the extended
 // slice. On error dst is returned unchanged.
-func AppendEncode(dst []byte, p *adapter.Packet) ([]byte, error) {
+func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 	if p == nil {
 		return dst, fmt.Errorf("%w: nil packet", ErrInvalidPacket)
 	}
@@ -41,7 +39,7 @@ func AppendEncode(dst []byte, p *adapter.Packet) ([]byte, error) {
 		return dst, err
 	}
 	dst = append(dst, '0'+byte(t))
-	if t == adapter.BinaryEvent || t == adapter.BinaryAck {
+	if t == BinaryEvent || t == BinaryAck {
 		dst = strconv.AppendInt(dst, int64(len(p.Attachments)), 10)
 		dst = append(dst, '-')
 	}
@@ -57,19 +55,19 @@ func AppendEncode(dst []byte, p *adapter.Packet) ([]byte, error) {
 
 // wireType is the type written for p: the binary variant when an event or an ack has
 // attachments.
-func wireType(p *adapter.Packet) (adapter.PacketType, error) {
+func wireType(p *Packet) (PacketType, error) {
 	switch t := p.Type; t {
-	case adapter.Event, adapter.BinaryEvent:
+	case Event, BinaryEvent:
 		if len(p.Attachments) > 0 {
-			return adapter.BinaryEvent, nil
+			return BinaryEvent, nil
 		}
-		return adapter.Event, nil
-	case adapter.Ack, adapter.BinaryAck:
+		return Event, nil
+	case Ack, BinaryAck:
 		if len(p.Attachments) > 0 {
-			return adapter.BinaryAck, nil
+			return BinaryAck, nil
 		}
-		return adapter.Ack, nil
-	case adapter.Connect, adapter.Disconnect, adapter.ConnectError:
+		return Ack, nil
+	case Connect, Disconnect, ConnectError:
 		if len(p.Attachments) > 0 {
 			return t, fmt.Errorf("%w: encode %s: attachments on a packet that cannot carry them", ErrInvalidPacket, t)
 		}
@@ -92,7 +90,7 @@ func checkNsp(nsp string) error {
 
 // checkData checks the shape of the payload by its first byte; the payload itself is
 // trusted to be the JSON the caller built.
-func checkData(t adapter.PacketType, data []byte) error {
+func checkData(t PacketType, data []byte) error {
 	i := skipSpace(data, 0)
 	first := byte(0)
 	if i < len(data) {
@@ -100,17 +98,17 @@ func checkData(t adapter.PacketType, data []byte) error {
 	}
 	ok := false
 	switch t {
-	case adapter.Connect:
+	case Connect:
 		ok = len(data) == 0 || first == '{'
-	case adapter.Disconnect:
+	case Disconnect:
 		ok = len(data) == 0
-	case adapter.ConnectError:
+	case ConnectError:
 		ok = first == '{' || first == '"'
-	case adapter.Event, adapter.BinaryEvent:
+	case Event, BinaryEvent:
 		// A non-empty array: the event name comes first.
 		j := skipSpace(data, i+1)
 		ok = first == '[' && j < len(data) && data[j] != ']'
-	case adapter.Ack, adapter.BinaryAck:
+	case Ack, BinaryAck:
 		ok = first == '['
 	}
 	if !ok {
@@ -129,6 +127,6 @@ func skipSpace(data []byte, i int) int {
 }
 
 // encodedLen is an upper bound of the length of the text part of p.
-func encodedLen(p *adapter.Packet) int {
+func encodedLen(p *Packet) int {
 	return 1 + 21 + len(p.Nsp) + 1 + 20 + len(p.Data)
 }

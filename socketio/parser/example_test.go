@@ -3,7 +3,6 @@ package parser_test
 import (
 	"fmt"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -20,7 +19,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	p := &adapter.Packet{Type: adapter.Event, Nsp: "/files", ID: 7, HasID: true, Data: data, Attachments: attachments}
+	p := &parser.Packet{Type: parser.Event, Nsp: "/files", ID: 7, HasID: true, Data: data, Attachments: attachments}
 	text, err := parser.Encode(p)
 	if err != nil {
 		panic(err)
@@ -71,8 +70,8 @@ func ExampleDecoder_Decode() {
 }
 
 func ExampleArgs_Value() {
-	p := &adapter.Packet{
-		Type:        adapter.Event,
+	p := &parser.Packet{
+		Type:        parser.Event,
 		Nsp:         "/",
 		Data:        []byte(`["photo",{"id":1,"jpeg":{"_placeholder":true,"num":0}},"caption"]`),
 		Attachments: [][]byte{{0xFF, 0xD8}},

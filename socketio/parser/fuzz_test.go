@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -72,8 +71,8 @@ func FuzzDecode(f *testing.F) {
 }
 
 // checkDecoded holds what every packet coming out of a Decoder must satisfy.
-func checkDecoded(t *testing.T, p *adapter.Packet) {
-	if p.Type > adapter.ConnectError {
+func checkDecoded(t *testing.T, p *parser.Packet) {
+	if p.Type > parser.ConnectError {
 		t.Fatalf("decoded type %s", p.Type)
 	}
 	if p.Nsp == "" || p.Nsp[0] != '/' || strings.Contains(p.Nsp, ",") {
@@ -85,7 +84,7 @@ func checkDecoded(t *testing.T, p *adapter.Packet) {
 	var args parser.Args
 	var err error
 	switch p.Type {
-	case adapter.Event:
+	case parser.Event:
 		var name string
 		name, args, err = parser.EventArgs(p)
 		if err != nil {
@@ -94,7 +93,7 @@ func checkDecoded(t *testing.T, p *adapter.Packet) {
 		if parser.IsReservedEvent(name) {
 			t.Fatalf("reserved event %q decoded", name)
 		}
-	case adapter.Ack:
+	case parser.Ack:
 		if args, err = parser.AckArgs(p); err != nil {
 			t.Fatalf("AckArgs(%s): %v", show(p), err)
 		}
@@ -200,31 +199,4 @@ func norm(v any) any {
 		return out
 	}
 	return v
-}
-
-// FuzzScanJSON checks the payload scanner against encoding/json.
-func FuzzScanJSON(f *testing.F) {
-	for _, s := range []string{`[]`, `{"a":[1,-2.5e+3,true,false,null,"\u00e9\n"]}`, ` "x" `, `[1,]`, `01`, `{"a" 1}`, "\"\x01\"", `-`, `1.`, `1e`, `[[[]]]`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		ok, tooDeep := parser.ScanJSON(data)
-		if tooDeep {
-			return
-		}
-		if want := json.Valid(data); ok != want {
-			t.Fatalf("scanner says %v, json.Valid says %v for %q", ok, want, data)
-		}
-	})
-}
-
-// FuzzAppendString checks the string writer against encoding/json.
-func FuzzAppendString(f *testing.F) {
-	f.Add("<a href=\"x\">&\u2028\u2029\x00\x7f\xff</a>")
-	f.Fuzz(func(t *testing.T, s string) {
-		want, _ := json.Marshal(s)
-		if got := parser.AppendString(nil, s); !bytes.Equal(got, want) {
-			t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
-		}
-	})
 }

@@ -1,6 +1,6 @@
 package parser
 
-import "encoding/json"
+import "github.com/gosockio/gosockio/internal/jsjson"
 
 // IsReservedEvent reports whether name is one of the event names that Socket.IO keeps for
 // itself ("connect", "connect_error", "disconnect", "disconnecting", "newListener",
@@ -19,8 +19,8 @@ func isReservedToken(tok []byte) bool {
 	name := tok[1 : len(tok)-1]
 	for _, c := range name {
 		if c == '\\' {
-			var s string
-			return json.Unmarshal(tok, &s) == nil && IsReservedEvent(s)
+			s, err := jsjson.Unquote(tok)
+			return err == nil && IsReservedEvent(s)
 		}
 	}
 	return IsReservedEvent(string(name))
