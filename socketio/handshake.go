@@ -18,8 +18,7 @@ import (
 //
 // Query: the parsed query of the request URL. Its order is that of URL (the request URI),
 // which the cluster codecs follow when they describe the socket to another node.
-func buildHandshake(r *http.Request, auth map[string]any) *Handshake {
-	now := time.Now()
+func buildHandshake(r *http.Request, auth map[string]any, now time.Time) *Handshake {
 	addr := r.RemoteAddr
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		addr = host

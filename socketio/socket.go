@@ -26,7 +26,10 @@ type Socket struct {
 	nsp       *Namespace
 	client    *client
 	slot      *nspConn // the client's side of the namespace: the socket's dispatcher
-	handshake *Handshake
+	hsOnce    sync.Once
+	handshake *Handshake     // built on first use (Handshake, fetchSockets): most sockets never need it
+	auth      map[string]any // the CONNECT's auth, until handshake is built
+	issued    time.Time      // when the socket connected (handshake.Time, Issued)
 	done      chan struct{}
 	doneOnce  sync.Once
 
@@ -62,7 +65,8 @@ func newSocket(n *Namespace, c *client, slot *nspConn, auth map[string]any) *Soc
 		nsp:       n,
 		client:    c,
 		slot:      slot,
-		handshake: buildHandshake(c.conn.Request(), auth),
+		auth:      auth,
+		issued:    time.Now(),
 		done:      make(chan struct{}),
 	}
 }
@@ -72,7 +76,13 @@ func newSocket(n *Namespace, c *client, slot *nspConn, auth map[string]any) *Soc
 func (s *Socket) ID() string { return s.id }
 
 // Handshake returns the details of the connection's handshake. It must not be modified.
-func (s *Socket) Handshake() *Handshake { return s.handshake }
+func (s *Socket) Handshake() *Handshake {
+	s.hsOnce.Do(func() {
+		s.handshake = buildHandshake(s.client.conn.Request(), s.auth, s.issued)
+		s.auth = nil
+	})
+	return s.handshake
+}
 
 // Namespace returns the namespace the socket belongs to.
 func (s *Socket) Namespace() *Namespace { return s.nsp }
