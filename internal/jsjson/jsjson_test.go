@@ -129,8 +129,8 @@ func TestScannerPlaceholders(t *testing.T) {
 		`[{"\u005fplaceholder":true,"n\u0075m":1.0}]`:                         true,
 		`[{"_placeholder":false,"num":7}]`:                                    true,
 	} {
-		s := jsjson.Scanner{Data: []byte(data), Attachments: 2, KeepPlaceholders: true}
-		if _, err := s.Scan(); (err == nil) != ok {
+		s := jsjson.Scanner{Attachments: 2, KeepPlaceholders: true}
+		if _, err := s.Scan([]byte(data)); (err == nil) != ok {
 			t.Errorf("Scan(%s): %v, want ok=%v", data, err, ok)
 		}
 	}
@@ -142,8 +142,8 @@ func FuzzScan(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := jsjson.Scanner{Data: data, Attachments: -1}
-		_, err := s.Scan()
+		s := jsjson.Scanner{Attachments: -1}
+		_, err := s.Scan(data)
 		if errors.Is(err, jsjson.ErrTooDeep) {
 			return
 		}
@@ -165,8 +165,8 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := jsjson.Scanner{Data: data, Attachments: -1}
-		_, scanErr := s.Scan()
+		s := jsjson.Scanner{Attachments: -1}
+		_, scanErr := s.Scan(data)
 		v, err := jsjson.Decode(data, jsjson.DecodeOptions{})
 		if (err == nil) != (scanErr == nil) {
 			t.Fatalf("Decode: %v, Scan: %v for %q", err, scanErr, data)

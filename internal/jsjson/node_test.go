@@ -178,8 +178,8 @@ func TestNodePackets(t *testing.T) {
 				t.Errorf("%s: attachment %d = %v, want %v", c.Name, i, gotAtts[i], atts[i])
 			}
 		}
-		s := jsjson.Scanner{Data: []byte(payload), Attachments: len(atts), KeepPlaceholders: true}
-		if _, err := s.Scan(); err != nil || len(s.Placeholders) != len(atts) {
+		s := jsjson.Scanner{Attachments: len(atts), KeepPlaceholders: true}
+		if _, err := s.Scan([]byte(payload)); err != nil || len(s.Placeholders) != len(atts) {
 			t.Errorf("%s: Scan: %d placeholders, %v", c.Name, len(s.Placeholders), err)
 		}
 	}

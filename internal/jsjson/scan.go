@@ -41,10 +41,12 @@ func (l *lexer) unexpected() error {
 // enter counts one more level of nesting.
 func (l *lexer) enter() error {
 	if l.depth++; l.depth > MaxDepth {
-		return fmt.Errorf("%w at offset %d", ErrTooDeep, l.pos)
+		return l.tooDeep()
 	}
 	return nil
 }
+
+func (l *lexer) tooDeep() error { return fmt.Errorf("%w at offset %d", ErrTooDeep, l.pos) }
 
 func (l *lexer) skipWS() {
 	data, i := l.data, l.pos
@@ -104,6 +106,23 @@ func (l *lexer) str() (escaped, nonASCII bool, err error) {
 	}
 	l.pos = i
 	return escaped, false, l.fail("unterminated JSON string")
+}
+
+// skipStr moves past the string at pos, as str does without telling what it holds: the
+// scanner's fast path.
+func (l *lexer) skipStr() error {
+	data := l.data
+	for i := l.pos + 1; i < len(data); i++ {
+		if c := data[i]; c == '"' {
+			l.pos = i + 1
+			return nil
+		} else if c == '\\' || c < 0x20 {
+			_, _, err := l.str() // the slow way, for escapes and errors
+			return err
+		}
+	}
+	_, _, err := l.str()
+	return err
 }
 
 // number moves past the number at pos and reports whether it is written as an integer (no
@@ -179,8 +198,7 @@ func (l *lexer) skipValue() error {
 	case '[':
 		return l.skipArray()
 	case '"':
-		_, _, err := l.str()
-		return err
+		return l.skipStr()
 	case 't':
 		return l.literal("true")
 	case 'f':
@@ -218,7 +236,7 @@ func (l *lexer) skipObject() error {
 	}
 	for {
 		l.skipWS()
-		if _, _, err := l.key(); err != nil {
+		if _, err := l.key(); err != nil {
 			return err
 		}
 		if err := l.skipValue(); err != nil {
@@ -232,22 +250,22 @@ func (l *lexer) skipObject() error {
 }
 
 // key moves past an object key, its colon and the whitespace after them, and returns the end
-// of the key's string token and whether the key holds an escape.
-func (l *lexer) key() (end int, escaped bool, err error) {
+// of the key's string token.
+func (l *lexer) key() (end int, err error) {
 	if l.pos >= len(l.data) || l.data[l.pos] != '"' {
-		return 0, false, l.fail("expected a string key in JSON object")
+		return 0, l.fail("expected a string key in JSON object")
 	}
-	if escaped, _, err = l.str(); err != nil {
-		return 0, false, err
+	if err := l.skipStr(); err != nil {
+		return 0, err
 	}
 	end = l.pos
 	l.skipWS()
 	if l.pos >= len(l.data) || l.data[l.pos] != ':' {
-		return 0, false, l.fail("expected ':' in JSON object")
+		return 0, l.fail("expected ':' in JSON object")
 	}
 	l.pos++
 	l.skipWS()
-	return end, escaped, nil
+	return end, nil
 }
 
 // open moves past the opening bracket at pos and the whitespace after it, counting one more
@@ -316,8 +334,6 @@ type Span struct{ Start, End, Num int }
 // the elements of a top-level array and the placeholder objects. It allocates only for what
 // it records.
 type Scanner struct {
-	// Data is the JSON text.
-	Data []byte
 	// Attachments is the number of attachments placeholders may refer to. Negative turns
 	// placeholder handling off: placeholder objects are then plain objects, as in a packet
 	// without attachments (socket.io-parser looks for placeholders only in binary packets).
@@ -325,12 +341,11 @@ type Scanner struct {
 	// repeated keys), must name an attachment in range that no other placeholder names;
 	// objects inside it are not looked at, as in socket.io-parser.
 	Attachments int
-	// KeepPlaceholders records the placeholders in Placeholders, in document order.
-	KeepPlaceholders bool
-	Placeholders     []Span
+	// KeepPlaceholders records the placeholders in Placeholders, in document order;
 	// KeepElements records the elements of a top-level array in Elements.
-	KeepElements bool
-	Elements     []Span
+	KeepPlaceholders, KeepElements bool
+	Placeholders                   []Span
+	Elements                       []Span
 	// First is the first element of a top-level array; End is 0 when there is none.
 	First Span
 
@@ -339,11 +354,11 @@ type Scanner struct {
 	more map[int]struct{} // the same beyond: sized by use, not by Attachments
 }
 
-// Scan validates s.Data as one JSON value, optionally surrounded by whitespace, and returns
-// the first byte of the value ('{', '[', '"', 't', 'f', 'n', '-' or a digit). Errors are
-// *SyntaxError or wrap ErrTooDeep.
-func (s *Scanner) Scan() (byte, error) {
-	s.l = lexer{data: s.Data}
+// Scan validates data as one JSON value, optionally surrounded by whitespace, and returns
+// the first byte of the value ('{', '[', '"', 't', 'f', 'n', '-' or a digit); spans are
+// offsets into data. Errors are *SyntaxError or wrap ErrTooDeep.
+func (s *Scanner) Scan(data []byte) (byte, error) {
+	s.l = lexer{data: data}
 	l := &s.l
 	l.skipWS()
 	if l.pos >= len(l.data) {
@@ -373,8 +388,7 @@ func (s *Scanner) value() error {
 	}
 	switch l.data[l.pos] {
 	case '"':
-		_, _, err := l.str()
-		return err
+		return l.skipStr()
 	case '{':
 		if s.Attachments < 0 {
 			return l.skipObject()
@@ -430,13 +444,14 @@ func (s *Scanner) object() error {
 	for {
 		l.skipWS()
 		keyStart := l.pos
-		keyEnd, escaped, err := l.key()
+		keyEnd, err := l.key()
 		if err != nil {
 			return err
 		}
 		k := keyOther
-		if n := keyEnd - keyStart; escaped || n == len(`"_placeholder"`) || n == len(`"num"`) {
-			k = keyOf(l.data[keyStart:keyEnd])
+		tok := l.data[keyStart:keyEnd]
+		if n := len(tok); n == len(`"num"`) || n >= len(`"\u0000um"`) { // shorter keys cannot be either
+			k = keyOf(tok)
 		}
 		valStart := l.pos
 		if err := s.value(); err != nil {
@@ -570,7 +585,7 @@ func Members(data []byte, start int) ([]KeyedSpan, error) {
 	for {
 		l.skipWS()
 		keyStart := l.pos
-		keyEnd, _, err := l.key()
+		keyEnd, err := l.key()
 		if err != nil {
 			return nil, err
 		}

@@ -70,12 +70,12 @@ func AckArgs(p *Packet) (Args, error) {
 }
 
 func newArgs(p *Packet) (Args, error) {
-	s := jsjson.Scanner{Data: p.Data, Attachments: -1, KeepPlaceholders: true, KeepElements: true,
+	s := jsjson.Scanner{Attachments: -1, KeepPlaceholders: true, KeepElements: true,
 		Elements: make([]jsjson.Span, 0, 4)}
 	if len(p.Attachments) > 0 {
 		s.Attachments = len(p.Attachments)
 	}
-	kind, err := s.Scan()
+	kind, err := s.Scan(p.Data)
 	if err != nil {
 		return Args{}, fmt.Errorf("%w: %w", ErrInvalidPacket, err)
 	}

@@ -193,11 +193,11 @@ func checkPayload(t PacketType, payload []byte, natt int) error {
 	if t == Disconnect {
 		return fmt.Errorf("%w: DISCONNECT with a payload", ErrInvalidPacket)
 	}
-	s := jsjson.Scanner{Data: payload, Attachments: -1}
+	s := jsjson.Scanner{Attachments: -1}
 	if natt > 0 {
 		s.Attachments = natt
 	}
-	kind, err := s.Scan()
+	kind, err := s.Scan(payload)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidPacket, err)
 	}

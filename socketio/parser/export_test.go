@@ -10,8 +10,8 @@ func Substitute(data []byte, atts [][]byte) ([]byte, error) {
 	if len(atts) == 0 {
 		return data, nil
 	}
-	s := jsjson.Scanner{Data: data, Attachments: len(atts), KeepPlaceholders: true}
-	if _, err := s.Scan(); err != nil {
+	s := jsjson.Scanner{Attachments: len(atts), KeepPlaceholders: true}
+	if _, err := s.Scan(data); err != nil {
 		return nil, err
 	}
 	a := Args{data: data, atts: atts, phs: s.Placeholders}
