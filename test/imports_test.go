@@ -28,6 +28,7 @@ var importRules = map[string][]string{
 	"socketio":            {"adapter", "internal/gopool", "socketio/engineio", "socketio/parser"},
 	"redisadapter":        {"adapter", "adapter/cluster", "internal/redispub", "internal/wire", "github.com/redis/go-redis/v9"},
 	"emitter":             {"internal/redispub", "internal/wire", "github.com/redis/go-redis/v9"},
+	"client":              {"socketio/engineio", "socketio/parser", "github.com/gorilla/websocket"},
 }
 
 // anyImports are the packages that may import anything: programs, examples, tests and the

@@ -1,0 +1,682 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gosockio/gosockio/socketio/parser"
+)
+
+// The disconnect reasons of a Socket, as socket.io-client names them.
+const (
+	ReasonServerDisconnect = "io server disconnect"
+	ReasonClientDisconnect = "io client disconnect"
+	ReasonPingTimeout      = reasonPingTimeout
+	ReasonTransportClose   = reasonTransportClose
+	ReasonTransportError   = reasonTransportError
+	ReasonParseError       = reasonParseError
+	ReasonForcedClose      = reasonForcedClose
+)
+
+// ConnectError is a refusal of the server (a middleware's error, or an unknown namespace):
+// the connect_error with the server's message and data.
+type ConnectError struct {
+	Message string
+	// Data is the error's data as JSON, nil when there is none.
+	Data json.RawMessage
+}
+
+func (e *ConnectError) Error() string { return "client: connect error: " + e.Message }
+
+// Connect connects to the namespace named by rawURL's path ("/" when none) of the server at
+// rawURL, and returns the Socket once connected. It reuses the Manager (the Engine.IO session)
+// of an earlier Connect to the same server, unless opts.ForceNew is set or that Manager already
+// has this namespace; opts then apply to the Manager only when it is created here, except Auth.
+// It fails with a *ConnectError when the server refuses the namespace, and with ctx's error
+// (and the last transport error) when ctx ends first; the Socket is then closed.
+func Connect(ctx context.Context, rawURL string, opts Options) (*Socket, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	nsp := u.Path
+	if nsp == "" {
+		nsp = "/"
+	}
+	path := opts.Path
+	if path == "" {
+		path = "/socket.io/"
+	}
+	key := u.Scheme + "://" + u.Host + path
+	var m *Manager
+	if !opts.ForceNew {
+		cacheMu.Lock()
+		if c := cache[key]; c != nil {
+			c.mu.Lock()
+			_, taken := c.nsps[nsp]
+			if !taken && !c.closed {
+				m = c
+			}
+			c.mu.Unlock()
+		}
+		cacheMu.Unlock()
+	}
+	if m == nil {
+		if m, err = NewManager(rawURL, opts); err != nil {
+			return nil, err
+		}
+		if !opts.ForceNew {
+			m.cacheKey = key
+			cacheMu.Lock()
+			if cache[key] == nil {
+				cache[key] = m
+			}
+			cacheMu.Unlock()
+		}
+	}
+	s := m.Socket(nsp, opts.Auth)
+	res := make(chan error, 1)
+	put := func(err error) {
+		select {
+		case res <- err:
+		default:
+		}
+	}
+	var last atomic.Value
+	offs := []func(){
+		s.OnConnect(func() { put(nil) }),
+		s.OnConnectError(func(err error) {
+			last.Store(err)
+			if _, ok := err.(*ConnectError); ok || m.opts.NoReconnection {
+				put(err)
+			}
+		}),
+		s.onReconnectFailedHook(func() { put(ErrReconnectFailed) }),
+	}
+	defer func() {
+		for _, off := range offs {
+			off()
+		}
+	}()
+	s.Connect()
+	select {
+	case err = <-res:
+	case <-ctx.Done():
+		err = ctx.Err()
+		if l, ok := last.Load().(error); ok {
+			err = fmt.Errorf("%w (last error: %w)", err, l)
+		}
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+type pendingAck struct {
+	ch chan ackResult // 1 slot
+}
+
+type ackResult struct {
+	ack Ack
+	err error
+}
+
+// Socket is a connection to one namespace, multiplexed with the Manager's other Sockets over
+// its Engine.IO session (socket.io-client's Socket).
+type Socket struct {
+	m      *Manager
+	nsp    string
+	auth   any
+	active atomic.Bool // Connect was called and neither side disconnected since
+
+	mu          sync.Mutex
+	connected   bool
+	id          string
+	connectSent *engine // the session a CONNECT was sent on
+	buf         []*parser.Packet
+	acks        map[uint64]*pendingAck
+	nextAck     uint64
+	handlers    map[string][]*handler
+	anyH        []*handler
+	anyOut      []*outHook
+	onConnect   []*hook[func()]
+	onConnErr   []*hook[func(error)]
+	onDisc      []*hook[func(string)]
+	onReconFail []*hook[func()]
+}
+
+type handler struct {
+	f    func(*Event) error
+	once bool
+}
+
+type outHook struct{ f func(string, []any) }
+
+type hook[F any] struct{ f F }
+
+func newSocket(m *Manager, nsp string, auth any) *Socket {
+	return &Socket{m: m, nsp: nsp, auth: auth, acks: map[uint64]*pendingAck{}, handlers: map[string][]*handler{}}
+}
+
+// Manager is the Manager the Socket belongs to.
+func (s *Socket) Manager() *Manager { return s.m }
+
+// Namespace is the Socket's namespace.
+func (s *Socket) Namespace() string { return s.nsp }
+
+// ID is the Socket's id, the same as the server's, or "" while disconnected.
+func (s *Socket) ID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.id
+}
+
+// Connected reports whether the Socket is connected.
+func (s *Socket) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connected
+}
+
+// Active reports whether the Socket connects again on its own after a disconnection (false
+// after Disconnect, a server disconnect or a connect error from the server).
+func (s *Socket) Active() bool { return s.active.Load() }
+
+func (s *Socket) isActive() bool { return s.active.Load() }
+
+// Connect starts connecting (or reconnecting) the Socket, opening the Manager's session if
+// needed; it does not wait (see the package's Connect for that).
+func (s *Socket) Connect() {
+	if s.active.Swap(true) {
+		return
+	}
+	s.m.mu.Lock()
+	e, closed := s.m.eng, s.m.closed
+	s.m.mu.Unlock()
+	if closed {
+		return
+	}
+	if e != nil {
+		s.sendConnect(e)
+	} else {
+		s.m.open()
+	}
+}
+
+// onOpen: a new session is up.
+func (s *Socket) onOpen() {
+	s.m.mu.Lock()
+	e := s.m.eng
+	s.m.mu.Unlock()
+	if e != nil {
+		s.sendConnect(e)
+	}
+}
+
+func (s *Socket) sendConnect(e *engine) {
+	if !s.active.Load() {
+		return
+	}
+	var data json.RawMessage
+	auth := s.auth
+	if f, ok := auth.(func() any); ok {
+		auth = f()
+	}
+	if auth != nil {
+		b, err := json.Marshal(auth)
+		if err != nil {
+			s.m.opts.Logger.Warn("client: auth does not marshal", "nsp", s.nsp, "err", err)
+		} else {
+			data = b
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.connected || s.connectSent == e {
+		return
+	}
+	s.connectSent = e
+	e.sendSocketIO(&parser.Packet{Type: parser.Connect, Nsp: s.nsp, Data: data})
+}
+
+// onPacket handles a packet of this namespace, on the session's reader.
+func (s *Socket) onPacket(p *parser.Packet) error {
+	switch p.Type {
+	case parser.Connect:
+		var d struct {
+			SID string `json:"sid"`
+		}
+		if err := json.Unmarshal(p.Data, &d); err != nil || d.SID == "" {
+			return fmt.Errorf("client: bad CONNECT payload: %w", errParse)
+		}
+		s.mu.Lock()
+		if s.connected || !s.active.Load() {
+			s.mu.Unlock()
+			return nil
+		}
+		s.connected, s.id = true, d.SID
+		buf := s.buf
+		s.buf = nil
+		hooks := slices.Clone(s.onConnect)
+		for _, q := range buf {
+			s.m.send(q)
+		}
+		s.mu.Unlock()
+		s.m.loop.post(func() {
+			for _, h := range hooks {
+				h.f()
+			}
+		})
+	case parser.ConnectError:
+		var d struct {
+			Message string          `json:"message"`
+			Data    json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(p.Data, &d); err != nil {
+			return fmt.Errorf("client: bad CONNECT_ERROR payload: %w", errParse)
+		}
+		s.active.Store(false)
+		s.mu.Lock()
+		s.connectSent = nil
+		hooks := slices.Clone(s.onConnErr)
+		s.mu.Unlock()
+		cerr := &ConnectError{Message: d.Message, Data: d.Data}
+		s.m.loop.post(func() {
+			for _, h := range hooks {
+				h.f(cerr)
+			}
+		})
+		s.m.maybeClose()
+	case parser.Event, parser.BinaryEvent:
+		name, args, err := parser.EventArgs(p)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		if !s.connected {
+			s.mu.Unlock()
+			return nil
+		}
+		hs := slices.Clone(s.handlers[name])
+		anyH := slices.Clone(s.anyH)
+		if len(hs) > 0 {
+			kept := s.handlers[name][:0:0]
+			for _, h := range s.handlers[name] {
+				if !h.once {
+					kept = append(kept, h)
+				}
+			}
+			if len(kept) == 0 {
+				delete(s.handlers, name)
+			} else {
+				s.handlers[name] = kept
+			}
+		}
+		s.mu.Unlock()
+		ev := &Event{Name: name, Socket: s, args: args}
+		if p.HasID {
+			id := p.ID
+			var sent atomic.Bool
+			ev.ack = func(vals []any) error {
+				if sent.Swap(true) {
+					return ErrNoAck
+				}
+				data, atts, err := parser.MarshalArgs(vals...)
+				if err != nil {
+					return err
+				}
+				return s.sendIfConnected(&parser.Packet{Type: parser.Ack, Nsp: s.nsp, ID: id, HasID: true, Data: data, Attachments: atts})
+			}
+		}
+		s.m.loop.post(func() {
+			for _, h := range anyH {
+				s.call(h, ev)
+			}
+			for _, h := range hs {
+				s.call(h, ev)
+			}
+		})
+	case parser.Ack, parser.BinaryAck:
+		args, err := parser.AckArgs(p)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		pa := s.acks[p.ID]
+		delete(s.acks, p.ID)
+		s.mu.Unlock()
+		if pa != nil && p.HasID {
+			pa.ch <- ackResult{ack: Ack{args: args}}
+		}
+	case parser.Disconnect:
+		s.active.Store(false)
+		s.onClose(ReasonServerDisconnect)
+		s.m.maybeClose()
+	}
+	return nil
+}
+
+func (s *Socket) call(h *handler, ev *Event) {
+	if err := h.f(ev); err != nil {
+		s.m.opts.Logger.Warn("client: event handler failed", "nsp", s.nsp, "event", ev.Name, "err", err)
+	}
+}
+
+func (s *Socket) sendIfConnected(p *parser.Packet) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.connected {
+		return ErrClosed
+	}
+	return s.m.send(p)
+}
+
+// onClose: the Socket is disconnected for reason (its session ended, or either side
+// disconnected it).
+func (s *Socket) onClose(reason string) {
+	s.mu.Lock()
+	s.connectSent = nil
+	if !s.connected {
+		s.mu.Unlock()
+		return
+	}
+	s.connected, s.id = false, ""
+	buffered := map[uint64]bool{}
+	for _, p := range s.buf {
+		if p.HasID {
+			buffered[p.ID] = true
+		}
+	}
+	for id, pa := range s.acks {
+		if !buffered[id] {
+			pa.ch <- ackResult{err: ErrDisconnected}
+			delete(s.acks, id)
+		}
+	}
+	hooks := slices.Clone(s.onDisc)
+	s.mu.Unlock()
+	s.m.loop.post(func() {
+		for _, h := range hooks {
+			h.f(reason)
+		}
+	})
+}
+
+func (s *Socket) onTransportError(err error) {
+	if !s.active.Load() || s.Connected() {
+		return
+	}
+	s.mu.Lock()
+	hooks := slices.Clone(s.onConnErr)
+	s.mu.Unlock()
+	s.m.loop.post(func() {
+		for _, h := range hooks {
+			h.f(err)
+		}
+	})
+}
+
+func (s *Socket) onReconnectFailed() {
+	s.mu.Lock()
+	hooks := slices.Clone(s.onReconFail)
+	s.mu.Unlock()
+	for _, h := range hooks {
+		h.f()
+	}
+}
+
+func (s *Socket) closeByManager() {
+	s.active.Store(false)
+	s.onClose(ReasonClientDisconnect)
+	s.mu.Lock()
+	for id, pa := range s.acks {
+		pa.ch <- ackResult{err: ErrClosed}
+		delete(s.acks, id)
+	}
+	s.buf = nil
+	s.mu.Unlock()
+}
+
+// Disconnect disconnects the Socket ("io client disconnect"); it does not reconnect until
+// Connect is called again. The Manager's session ends when no Socket is left on it.
+func (s *Socket) Disconnect() {
+	if !s.active.Swap(false) {
+		return
+	}
+	s.mu.Lock()
+	if s.connected {
+		s.m.send(&parser.Packet{Type: parser.Disconnect, Nsp: s.nsp})
+	}
+	s.mu.Unlock()
+	s.onClose(ReasonClientDisconnect)
+	s.m.maybeClose()
+}
+
+// Close disconnects the Socket and, when no other Socket of its Manager is active, closes the
+// Manager, waiting for its goroutines (see Manager.Close).
+func (s *Socket) Close() error {
+	s.Disconnect()
+	s.m.mu.Lock()
+	idle := !s.m.anyActiveLocked()
+	s.m.mu.Unlock()
+	if idle {
+		return s.m.Close()
+	}
+	return nil
+}
+
+// On registers h for event name; the returned func removes it. Handlers of a Manager run one
+// at a time, in the order the events arrived, on a goroutine of the Manager's.
+func (s *Socket) On(name string, h func(*Event) error) (off func()) {
+	return s.addHandler(name, h, false)
+}
+
+// Once is On for the next event only.
+func (s *Socket) Once(name string, h func(*Event) error) (off func()) {
+	return s.addHandler(name, h, true)
+}
+
+func (s *Socket) addHandler(name string, f func(*Event) error, once bool) func() {
+	h := &handler{f: f, once: once}
+	s.mu.Lock()
+	s.handlers[name] = append(s.handlers[name], h)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		hs := slices.DeleteFunc(slices.Clone(s.handlers[name]), func(x *handler) bool { return x == h })
+		if len(hs) == 0 {
+			delete(s.handlers, name)
+		} else {
+			s.handlers[name] = hs
+		}
+	}
+}
+
+// Off removes every handler of event name.
+func (s *Socket) Off(name string) {
+	s.mu.Lock()
+	delete(s.handlers, name)
+	s.mu.Unlock()
+}
+
+// OnAny registers h for every event, before the event's own handlers.
+func (s *Socket) OnAny(h func(*Event) error) (off func()) {
+	x := &handler{f: h}
+	s.mu.Lock()
+	s.anyH = append(s.anyH, x)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.anyH = slices.DeleteFunc(slices.Clone(s.anyH), func(y *handler) bool { return y == x })
+		s.mu.Unlock()
+	}
+}
+
+// OnAnyOutgoing registers f for every event the Socket sends (or buffers), called on the
+// emitting goroutine with the event's name and arguments.
+func (s *Socket) OnAnyOutgoing(f func(name string, args []any)) (off func()) {
+	x := &outHook{f: f}
+	s.mu.Lock()
+	s.anyOut = append(s.anyOut, x)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.anyOut = slices.DeleteFunc(slices.Clone(s.anyOut), func(y *outHook) bool { return y == x })
+		s.mu.Unlock()
+	}
+}
+
+func addHook[F any](s *Socket, list *[]*hook[F], f F) func() {
+	h := &hook[F]{f: f}
+	s.mu.Lock()
+	*list = append(*list, h)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		*list = slices.DeleteFunc(slices.Clone(*list), func(x *hook[F]) bool { return x == h })
+		s.mu.Unlock()
+	}
+}
+
+// OnConnect registers f for each connection of the Socket (the "connect" event).
+func (s *Socket) OnConnect(f func()) (off func()) { return addHook(s, &s.onConnect, f) }
+
+// OnConnectError registers f for each failed connection (the "connect_error" event): a
+// *ConnectError from the server, or the transport's error.
+func (s *Socket) OnConnectError(f func(error)) (off func()) { return addHook(s, &s.onConnErr, f) }
+
+// OnDisconnect registers f for each disconnection, with its reason (Reason… constants).
+func (s *Socket) OnDisconnect(f func(reason string)) (off func()) { return addHook(s, &s.onDisc, f) }
+
+func (s *Socket) onReconnectFailedHook(f func()) func() { return addHook(s, &s.onReconFail, f) }
+
+// Emit sends an event ([]byte values, at any depth, travel as binary attachments). While the
+// Socket is disconnected the event is kept (up to Options.MaxBufferedPackets) and sent on
+// connection.
+func (s *Socket) Emit(name string, args ...any) error { return Emitter{s: s}.Emit(name, args...) }
+
+// EmitWithAck sends an event and waits for the server's acknowledgement, until ctx ends (or
+// Options.AckTimeout when ctx has no deadline).
+func (s *Socket) EmitWithAck(ctx context.Context, name string, args ...any) (Ack, error) {
+	return Emitter{s: s}.EmitWithAck(ctx, name, args...)
+}
+
+// Volatile returns an Emitter whose events are dropped when they cannot be sent now.
+func (s *Socket) Volatile() Emitter { return Emitter{s: s, volatile: true} }
+
+// Timeout returns an Emitter whose EmitWithAck fails with ErrTimeout after d.
+func (s *Socket) Timeout(d time.Duration) Emitter { return Emitter{s: s, timeout: d} }
+
+// Emitter is a Socket with emit flags (Volatile, Timeout); each modifier returns a copy.
+type Emitter struct {
+	s        *Socket
+	volatile bool
+	timeout  time.Duration
+}
+
+// Volatile returns a copy of e whose events are dropped when they cannot be sent now.
+func (e Emitter) Volatile() Emitter { e.volatile = true; return e }
+
+// Timeout returns a copy of e whose EmitWithAck fails with ErrTimeout after d.
+func (e Emitter) Timeout(d time.Duration) Emitter { e.timeout = d; return e }
+
+// Emit sends an event (see Socket.Emit).
+func (e Emitter) Emit(name string, args ...any) error {
+	_, err := e.emit(name, args, false)
+	return err
+}
+
+// EmitWithAck sends an event and waits for its acknowledgement (see Socket.EmitWithAck).
+func (e Emitter) EmitWithAck(ctx context.Context, name string, args ...any) (Ack, error) {
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
+	} else if _, ok := ctx.Deadline(); !ok && e.s.m.opts.AckTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.s.m.opts.AckTimeout)
+		defer cancel()
+	}
+	pa, err := e.emit(name, args, true)
+	if err != nil {
+		return Ack{}, err
+	}
+	select {
+	case r := <-pa.ch:
+		return r.ack, r.err
+	case <-ctx.Done():
+		e.s.mu.Lock()
+		for id, x := range e.s.acks {
+			if x == pa {
+				delete(e.s.acks, id)
+			}
+		}
+		e.s.mu.Unlock()
+		if ctx.Err() == context.DeadlineExceeded {
+			return Ack{}, ErrTimeout
+		}
+		return Ack{}, ctx.Err()
+	}
+}
+
+func (e Emitter) emit(name string, args []any, withAck bool) (*pendingAck, error) {
+	s := e.s
+	if parser.IsReservedEvent(name) {
+		return nil, fmt.Errorf("client: %q is a reserved event name", name)
+	}
+	data, atts, err := parser.MarshalEvent(name, args...)
+	if err != nil {
+		return nil, fmt.Errorf("client: emit %q: %w", name, err)
+	}
+	p := &parser.Packet{Type: parser.Event, Nsp: s.nsp, Data: data, Attachments: atts}
+	var pa *pendingAck
+	s.mu.Lock()
+	if s.m.isClosed() {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if withAck {
+		pa = &pendingAck{ch: make(chan ackResult, 1)}
+		p.ID, p.HasID = s.nextAck, true
+		s.nextAck++
+	}
+	switch {
+	case s.connected:
+		err = s.m.send(p)
+		if err == ErrQueueFull && e.volatile {
+			err = nil
+		}
+	case e.volatile:
+	case len(s.buf) >= s.m.opts.MaxBufferedPackets:
+		err = ErrQueueFull
+	default:
+		s.buf = append(s.buf, p)
+	}
+	if err == nil && withAck {
+		s.acks[p.ID] = pa
+	}
+	out := slices.Clone(s.anyOut)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range out {
+		h.f(name, args)
+	}
+	return pa, nil
+}
+
+func (m *Manager) isClosed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed
+}
