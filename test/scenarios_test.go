@@ -36,10 +36,6 @@ var goDifferences = map[string]string{
 		"becomes U+FFFD, where Node's server echoes it unchanged",
 	"invalid-packet-reason": `a malformed packet closes the connection on both servers, but the Go ` +
 		`server's disconnect reason is "parse error" where Node's is "forced close"`,
-	"payload-limit-polling": "a long-polling POST over maxHttpBufferSize is answered 413 by both servers; " +
-		"Node keeps the session (the client gives up: client reason \"transport error\", server reason " +
-		"\"transport close\") where the Go server closes it (the pending GET returns a close packet: " +
-		"client reason \"transport close\", server reason \"transport error\")",
 }
 
 // scenarioTarget is a server the client scenarios run against.

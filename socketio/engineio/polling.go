@@ -270,8 +270,10 @@ func (s *Server) servePollPost(c *Conn, w http.ResponseWriter, r *http.Request) 
 
 	switch {
 	case errors.Is(err, ErrPayloadTooLarge):
+		// As in Node, the POST is refused and the session goes on: the client sees the 413 as a
+		// transport error and closes it (or its ping timeout does). Nothing of it was delivered.
+		s.log.LogAttrs(bg, levelDebug, "engineio: polling POST refused", sidAttr(c.id), errAttr(err))
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		c.closeWith(ReasonTransportError, err, PacketClose)
 	case errors.Is(err, ErrInvalidPacket):
 		writeJSONError(w, http.StatusBadRequest, CodeBadRequest, CodeMessage(CodeBadRequest))
 		c.closeWith(ReasonParseError, err, PacketClose)
