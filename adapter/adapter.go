@@ -16,6 +16,7 @@ package adapter
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -158,21 +159,79 @@ type Readier interface {
 }
 
 // SessionStore is an optional capability of an Adapter, found by type assertion: it keeps the
-// state of disconnected sockets for connection-state recovery (Node's connectionStateRecovery).
+// state of disconnected sockets for connection-state recovery (Node's connectionStateRecovery,
+// the persistSession / restoreSession of Node's adapter API). Server options that enable
+// recovery require it of the main namespace's adapter.
+//
+// An adapter that implements it also assigns offsets, as Node's SessionAwareAdapter does in
+// broadcast: Broadcast of an event packet (parser.Event or parser.BinaryEvent) without an ack id
+// (HasID false) and not Flags.Volatile appends its offset, a JSON string, as the last element of
+// the packet's Data array (use AppendOffset), keeps the packet with its Target for recovery, and
+// delivers the packet carrying the offset. The client sends back the offset of the last event it
+// received. Offsets are the adapter's own (a Redis Streams adapter uses its entry ids); the
+// server never reads them.
 type SessionStore interface {
-	// PersistSession stores s until RestoreSession takes it or it expires.
+	// PersistSession keeps s until s.Expires, or until RestoreSession takes it.
 	PersistSession(ctx context.Context, s Session) error
-	// RestoreSession takes the session of private id pid back, with the packets sent to it since
-	// offset. It returns (nil, nil) when there is none.
-	RestoreSession(ctx context.Context, pid, offset string) (*Session, error)
+	// RestoreSession takes back (removes) the session of private id pid. When there is one,
+	// unexpired, and every packet broadcast after offset is still kept, it fills Missed with
+	// those addressed to the session (Target rooms and except against the session's Rooms), in
+	// order, calls attach with the session and reports true. attach joins the socket to its
+	// rooms on this node: the adapter calls it at a point where no packet it delivers on this
+	// node afterwards is in Missed and none it delivered before is missing from Missed (the
+	// in-memory adapter holds the lock its Broadcast takes). Anything else reports false, and
+	// the client gets a new session: an unknown, expired or already restored pid, an offset
+	// this adapter never gave, or packets after it dropped.
+	RestoreSession(ctx context.Context, pid, offset string, attach func(*Session)) (bool, error)
 }
 
 // Session is the state of a socket kept for connection-state recovery.
 type Session struct {
-	SID     string
-	PID     string
-	Rooms   []string
-	Data    any
-	Missed  []*parser.Packet
+	// SID is the socket's id, given back to the recovered socket.
+	SID string
+	// PID is the private session id: sent only in the socket's own CONNECT answer, never
+	// broadcast, and the only key a session is found by.
+	PID string
+	// Rooms the socket was in, its own id included.
+	Rooms []string
+	// Data is the socket's Data value.
+	Data any
+	// Missed are the event packets broadcast to the socket after the client's offset, each
+	// carrying its own offset (filled by RestoreSession).
+	Missed []*parser.Packet
+	// Expires is when the session stops being restorable: the disconnection time plus the
+	// server's MaxDisconnectionDuration.
 	Expires time.Time
+}
+
+// AppendOffset returns a copy of data, a JSON array, with offset appended as a last string
+// element: how an offset travels at the end of an event's arguments.
+func AppendOffset(data []byte, offset string) []byte {
+	end := len(data)
+	for end > 0 && data[end-1] != ']' {
+		end--
+	}
+	if end == 0 {
+		return data
+	}
+	q, _ := json.Marshal(offset)
+	out := make([]byte, 0, end+len(q)+1)
+	out = append(out, data[:end-1]...)
+	if !isEmptyArray(data[:end]) {
+		out = append(out, ',')
+	}
+	out = append(out, q...)
+	return append(out, ']')
+}
+
+func isEmptyArray(b []byte) bool {
+	n := 0
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			n++
+		}
+	}
+	return n == 2
 }

@@ -1,10 +1,12 @@
 package socketio
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
 	"time"
 
+	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio/engineio"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
@@ -175,36 +177,53 @@ func (c *client) connect(slot *nspConn, p *parser.Packet) {
 		c.srv.log.Debug("socketio: namespace already joined", "sid", c.conn.ID(), "nsp", n.name)
 		return
 	}
-	s := newSocket(n, c, slot, auth)
-	for _, mw := range n.allMiddlewares() {
-		err, panicked := c.srv.safeCallErr(func() error { return mw(s) }, "nsp", n.name)
-		if panicked {
-			err = &ConnectError{Message: "Internal server error"}
+	rc := c.srv.opts.ConnectionStateRecovery
+	var s *Socket
+	if rc != nil {
+		s = c.restore(n, slot, auth)
+	}
+	if s == nil {
+		s = newSocket(n, c, slot, auth)
+		if rc != nil {
+			s.pid = newID()
 		}
-		if err != nil {
-			c.connectError(n.name, err)
-			return
+	}
+	if !s.recovered || rc.RunMiddlewares {
+		for _, mw := range n.allMiddlewares() {
+			err, panicked := c.srv.safeCallErr(func() error { return mw(s) }, "nsp", n.name)
+			if panicked {
+				err = &ConnectError{Message: "Internal server error"}
+			}
+			if err != nil {
+				c.detach(s)
+				c.connectError(n.name, err)
+				return
+			}
 		}
 	}
 	if c.conn.ReadyState() == "closed" {
+		c.detach(s)
 		return
 	}
 	ws := c.conn.Transport() == "websocket"
 	if ws {
 		s.holding.Store(true)
 	}
-	c.mu.Lock()
-	slot.sock = s
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil // (an idle client keeps no timer)
+	if !s.recovered {
+		c.mu.Lock()
+		slot.sock = s
+		if c.timer != nil {
+			c.timer.Stop()
+			c.timer = nil // (an idle client keeps no timer)
+		}
+		c.mu.Unlock()
+		s.connected.Store(true)
+		n.add(s)
 	}
-	c.mu.Unlock()
-	s.connected.Store(true)
-	n.add(s)
 	data, _ := json.Marshal(struct {
 		SID string `json:"sid"`
-	}{s.id})
+		PID string `json:"pid,omitempty"`
+	}{s.id, s.pid})
 	if msgs, err := encodePacket(&parser.Packet{Type: parser.Connect, Nsp: n.name, Data: data}, false); err == nil {
 		_ = c.conn.Send(msgs...)
 	}
@@ -215,10 +234,74 @@ func (c *client) connect(slot *nspConn, p *parser.Packet) {
 		// official protocol test suite does) rely on that. Handlers themselves run at once.
 		// Long-polling needs no hold: one GET returns everything in order.
 		c.conn.OnFlushed(s.releaseHeld)
+	} else if s.recovered {
+		s.releaseHeld()
 	}
 	for _, h := range n.connectionHandlers() {
 		c.srv.safeCall(func() error { h(s); return nil }, "nsp", n.name, "sid", s.id)
 	}
+}
+
+// restore gives back the session the CONNECT's auth names (pid and offset, both strings), as
+// Node's _createSocket does: the socket joins its rooms at once and is sent the packets it missed
+// (before the CONNECT answer, as in Node); what is broadcast to it from then on is held until the
+// CONNECT has been written. It returns nil when there is no session to restore.
+func (c *client) restore(n *Namespace, slot *nspConn, auth map[string]any) *Socket {
+	pid, ok1 := auth["pid"].(string)
+	offset, ok2 := auth["offset"].(string)
+	store, ok3 := n.Adapter().(adapter.SessionStore)
+	if !ok1 || !ok2 || !ok3 {
+		return nil
+	}
+	var s *Socket
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ok, err := store.RestoreSession(ctx, pid, offset, func(sess *adapter.Session) {
+		s = newSocket(n, c, slot, auth)
+		s.id, s.pid, s.data, s.recovered = sess.SID, sess.PID, sess.Data, true
+		s.holding.Store(true)
+		for _, p := range sess.Missed {
+			if msgs, err := encodePacket(p, false); err == nil {
+				_ = c.conn.Send(msgs...)
+			}
+		}
+		c.mu.Lock()
+		slot.sock = s
+		if c.timer != nil {
+			c.timer.Stop()
+			c.timer = nil
+		}
+		c.mu.Unlock()
+		s.connected.Store(true)
+		n.add(s)
+		n.local.AddAll(s.id, sess.Rooms...)
+	})
+	if err != nil {
+		c.srv.log.Warn("socketio: cannot restore a session", "nsp", n.name, "err", err)
+	}
+	if !ok {
+		return nil
+	}
+	return s
+}
+
+// detach undoes restore for a socket that does not connect after all (a middleware refused it,
+// or the connection closed meanwhile). Other sockets need nothing undone.
+func (c *client) detach(s *Socket) {
+	if !s.recovered {
+		return
+	}
+	s.connected.Store(false)
+	s.holdMu.Lock()
+	s.held = nil
+	s.holding.Store(false)
+	s.holdMu.Unlock()
+	c.mu.Lock()
+	if s.slot.sock == s {
+		s.slot.sock = nil
+	}
+	c.mu.Unlock()
+	s.nsp.remove(s)
 }
 
 // connectError refuses a CONNECT with err's message (and data, for a *ConnectError).

@@ -54,9 +54,31 @@ type Options struct {
 	// can reach the Internet. NewServer fails when ClientDir is set but is not a directory
 	// holding at least one of the bundles.
 	ClientDir string
+	// ConnectionStateRecovery, when set, enables connection-state recovery (Node's
+	// connectionStateRecovery): a client whose connection was lost, for one of the reasons
+	// Node recovers from, and that reconnects within MaxDisconnectionDuration gets back its
+	// socket id, rooms and data, and the events broadcast to it meanwhile (see "Connection-state
+	// recovery" in the package documentation). Nil (the default) turns it off. The adapter
+	// must implement adapter.SessionStore: with Adapter nil, adapter.MemoryWithRecovery is used.
+	ConnectionStateRecovery *ConnectionStateRecovery
 	// DisableServeClient turns off serving the client bundle (Node's serveClient: false):
 	// <path>socket.io.js and the others then get 404 Not Found.
 	DisableServeClient bool
+}
+
+// ConnectionStateRecovery configures connection-state recovery. Its zero value is Node's
+// defaults.
+type ConnectionStateRecovery struct {
+	// MaxDisconnectionDuration is how long a disconnected socket's session, and the packets
+	// it may have missed, are kept. Zero means 2 minutes (Node's maxDisconnectionDuration).
+	MaxDisconnectionDuration time.Duration
+	// RunMiddlewares runs the namespace's middlewares for recovered sockets too. False (the
+	// default) skips them, as Node's skipMiddlewares: true does.
+	RunMiddlewares bool
+	// MaxPackets, MaxBytes and MaxSessions bound the memory of the in-memory adapter, per
+	// namespace (see adapter.RecoveryOptions; zero means 10,000 packets, 32 MiB and 100,000
+	// sessions). They do not apply to a configured Adapter.
+	MaxPackets, MaxBytes, MaxSessions int
 }
 
 // Server is a Socket.IO server. It is an http.Handler to mount at Options.Engine.Path
@@ -85,6 +107,21 @@ type Server struct {
 func NewServer(opts Options) (*Server, error) {
 	if opts.ConnectTimeout == 0 {
 		opts.ConnectTimeout = 45 * time.Second
+	}
+	if r := opts.ConnectionStateRecovery; r != nil {
+		rc := *r
+		if rc.MaxDisconnectionDuration <= 0 {
+			rc.MaxDisconnectionDuration = 2 * time.Minute
+		}
+		opts.ConnectionStateRecovery = &rc
+		if opts.Adapter == nil {
+			opts.Adapter = adapter.MemoryWithRecovery(adapter.RecoveryOptions{
+				MaxDisconnectionDuration: rc.MaxDisconnectionDuration,
+				MaxPackets:               rc.MaxPackets,
+				MaxBytes:                 rc.MaxBytes,
+				MaxSessions:              rc.MaxSessions,
+			})
+		}
 	}
 	if opts.Adapter == nil {
 		opts.Adapter = adapter.Memory
@@ -134,6 +171,12 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.mainNsp = main
+	if opts.ConnectionStateRecovery != nil {
+		if _, ok := main.Adapter().(adapter.SessionStore); !ok {
+			_ = s.Close(context.Background())
+			return nil, errors.New("socketio: ConnectionStateRecovery needs an adapter that implements adapter.SessionStore")
+		}
+	}
 	return s, nil
 }
 

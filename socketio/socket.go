@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,8 @@ type Handshake = adapter.Handshake
 // acknowledgements from being received or the client's other sockets from being served.
 type Socket struct {
 	id        string
+	pid       string // private session id, with connection-state recovery
+	recovered bool
 	nsp       *Namespace
 	client    *client
 	slot      *nspConn // the client's side of the namespace: the socket's dispatcher
@@ -61,19 +64,24 @@ type pendingAck struct {
 
 func newSocket(n *Namespace, c *client, slot *nspConn, auth map[string]any) *Socket {
 	return &Socket{
-		id:        newID(),
-		nsp:       n,
-		client:    c,
-		slot:      slot,
-		auth:      auth,
-		issued:    time.Now(),
-		done:      make(chan struct{}),
+		id:     newID(),
+		nsp:    n,
+		client: c,
+		slot:   slot,
+		auth:   auth,
+		issued: time.Now(),
+		done:   make(chan struct{}),
 	}
 }
 
 // ID is the socket's id: 20 random URL-safe characters, distinct from the Engine.IO session id,
 // and the name of a room the socket is always in.
 func (s *Socket) ID() string { return s.id }
+
+// Recovered reports whether the socket was restored by connection-state recovery (Node's
+// socket.recovered): it has the id, rooms and data of the socket its client lost, and the events
+// broadcast to it meanwhile have been sent again.
+func (s *Socket) Recovered() bool { return s.recovered }
 
 // Handshake returns the details of the connection's handshake. It must not be modified.
 func (s *Socket) Handshake() *Handshake {
@@ -330,6 +338,15 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	if e.s.nsp.srv.opts.ConnectionStateRecovery != nil {
+		// As Node does, through the adapter, which gives the packet its offset and keeps it
+		// for a recovery.
+		t := adapter.Target{Rooms: []string{e.s.id}, Flags: adapter.Flags{Volatile: e.volatile, NoCompress: e.noCompress}}
+		if err := e.s.nsp.Adapter().Broadcast(context.Background(), p, t); err != nil {
+			return fmt.Errorf("socketio: emit %q to %s: %w", event, e.s.id, err)
+		}
+		return nil
+	}
 	e.s.notifyOutgoing(newOutgoingEvent(p))
 	e.s.send(p, e.volatile, e.noCompress)
 	return nil
@@ -553,6 +570,7 @@ func (s *Socket) onClose(reason string) {
 	for _, f := range before {
 		s.nsp.srv.safeCall(func() error { f(reason); return nil }, "nsp", s.nsp.name, "sid", s.id)
 	}
+	s.persist(reason)
 	s.closeDone()
 	s.nsp.remove(s)
 	s.client.remove(s)
@@ -563,6 +581,41 @@ func (s *Socket) onClose(reason string) {
 	s.mu.Unlock()
 	for _, f := range after {
 		s.nsp.srv.safeCall(func() error { f(reason); return nil }, "nsp", s.nsp.name, "sid", s.id)
+	}
+}
+
+// recoverableReasons are the disconnection reasons after which Node keeps the session
+// (RECOVERABLE_DISCONNECT_REASONS).
+var recoverableReasons = map[string]bool{
+	ReasonTransportError:     true,
+	ReasonTransportClose:     true,
+	ReasonForcedClose:        true,
+	ReasonPingTimeout:        true,
+	ReasonServerShuttingDown: true,
+	ReasonForcedServerClose:  true,
+}
+
+// persist keeps the socket's session for a recovery, when recovery is on and reason allows it.
+func (s *Socket) persist(reason string) {
+	rc := s.nsp.srv.opts.ConnectionStateRecovery
+	if rc == nil || s.pid == "" || !recoverableReasons[reason] {
+		return
+	}
+	store, ok := s.nsp.Adapter().(adapter.SessionStore)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := store.PersistSession(ctx, adapter.Session{
+		SID:     s.id,
+		PID:     s.pid,
+		Rooms:   s.Rooms(),
+		Data:    s.Data(),
+		Expires: time.Now().Add(rc.MaxDisconnectionDuration),
+	})
+	if err != nil && !errors.Is(err, adapter.ErrClosed) {
+		s.nsp.srv.log.Warn("socketio: cannot keep the session for recovery", "nsp", s.nsp.name, "sid", s.id, "err", err)
 	}
 }
 

@@ -163,6 +163,21 @@ func (e *ConnectError) Error() string { return "connect_error: " + e.Message }
 // Connect joins namespace nsp with an auth payload (nil for none) and returns the socket id.
 // A refusal is returned as a *ConnectError.
 func (c *Client) Connect(ctx context.Context, nsp string, auth any) (string, error) {
+	data, err := c.ConnectData(ctx, nsp, auth)
+	if err != nil {
+		return "", err
+	}
+	var body struct {
+		SID string `json:"sid"`
+	}
+	if err := json.Unmarshal(data, &body); err != nil {
+		return "", err
+	}
+	return body.SID, nil
+}
+
+// ConnectData is Connect returning the CONNECT answer's whole payload ({"sid", "pid"}).
+func (c *Client) ConnectData(ctx context.Context, nsp string, auth any) (json.RawMessage, error) {
 	ch := make(chan *parser.Packet, 1)
 	c.mu.Lock()
 	c.sids[nsp] = ch
@@ -171,33 +186,27 @@ func (c *Client) Connect(ctx context.Context, nsp string, auth any) (string, err
 	if auth != nil {
 		b, err := json.Marshal(auth)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		p.Data = b
 	}
 	if err := c.Send(p); err != nil {
-		return "", err
+		return nil, err
 	}
 	select {
 	case r := <-ch:
 		if r.Type == parser.ConnectError {
 			ce := &ConnectError{}
 			if err := json.Unmarshal(r.Data, ce); err != nil {
-				return "", err
+				return nil, err
 			}
-			return "", ce
+			return nil, ce
 		}
-		var body struct {
-			SID string `json:"sid"`
-		}
-		if err := json.Unmarshal(r.Data, &body); err != nil {
-			return "", err
-		}
-		return body.SID, nil
+		return r.Data, nil
 	case <-c.Closed:
-		return "", fmt.Errorf("testclient: closed while connecting: %v", c.err)
+		return nil, fmt.Errorf("testclient: closed while connecting: %v", c.err)
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
