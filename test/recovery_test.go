@@ -1,0 +1,86 @@
+package test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/engineio"
+)
+
+// newRecoveryServer is the server js/recovery.js expects: connection-state recovery with a
+// maxDisconnectionDuration of 2.5 s, pings every 200 ms (a silent client is found gone in about
+// 400 ms), and the handlers the script's header describes.
+func newRecoveryServer(t testing.TB) *socketio.Server {
+	t.Helper()
+	srv, err := socketio.NewServer(socketio.Options{
+		Engine:                  engineio.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 200 * time.Millisecond},
+		ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: 2500 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	missedSent := map[string]bool{}
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.On("setup", func(ev *socketio.Event) error {
+			s.Join("room")
+			s.SetData(map[string]any{"name": "alice"})
+			_ = srv.Emit("e", 1)
+			_ = srv.To("room").Emit("e", 2)
+			_ = s.Emit("e", 3)
+			return ev.Ack()
+		})
+		s.On("cut", func(*socketio.Event) error {
+			s.Conn().Close()
+			return nil
+		})
+		s.On("check", func(ev *socketio.Event) error {
+			err := ev.Ack(map[string]any{"recovered": s.Recovered(), "id": s.ID(), "rooms": s.Rooms(), "data": s.Data()})
+			_ = s.Emit("e", 8)
+			return err
+		})
+		s.OnDisconnect(func(reason string) {
+			t.Logf("server: %s disconnected: %s", s.ID(), reason)
+			mu.Lock()
+			first := !missedSent[s.ID()] && s.Data() != nil
+			missedSent[s.ID()] = true
+			mu.Unlock()
+			if !first {
+				return
+			}
+			_ = srv.Emit("e", 4)
+			_ = srv.To("room").Emit("e", 5)
+			_ = srv.To(s.ID()).Emit("e", 6)
+			_ = srv.To("other").Emit("bad")
+			_ = srv.Except("room").Emit("bad")
+			_ = srv.Volatile().Emit("v")
+		})
+	})
+	return srv
+}
+
+// TestJSRecovery: socket.io-client 4.8 loses its connection (the server closes its WebSocket;
+// a polling client goes silent and is found gone by ping timeout), reconnects recovered with
+// its id, rooms and data and every event broadcast meanwhile once, in order; and after
+// maxDisconnectionDuration gets a new session (js/recovery.js).
+func TestJSRecovery(t *testing.T) {
+	requireNode(t)
+	for _, mode := range []string{"websocket", "polling"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := newRecoveryServer(t)
+			url, stopHTTP := serve(t, "127.0.0.1:0", srv)
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := srv.Close(ctx); err != nil {
+					t.Errorf("close: %v", err)
+				}
+				stopHTTP()
+			})
+			runNode(t, 30*time.Second, "recovery.js", mode, url)
+		})
+	}
+}
