@@ -65,11 +65,12 @@ func newRecoveryServer(t testing.TB) *socketio.Server {
 // TestJSRecovery: socket.io-client 4.8 loses its connection (the server closes its WebSocket;
 // a polling client goes silent and is found gone by ping timeout), reconnects recovered with
 // its id, rooms and data and every event broadcast meanwhile once, in order; and after
-// maxDisconnectionDuration gets a new session (js/recovery.js).
+// maxDisconnectionDuration gets a new session (js/recovery.js). The same script runs against
+// Node's socket.io 4.8.4 (js/recovery-server.js), so that its expectations are Node's.
 func TestJSRecovery(t *testing.T) {
 	requireNode(t)
-	for _, mode := range []string{"websocket", "polling"} {
-		t.Run(mode, func(t *testing.T) {
+	targets := map[string]func(t *testing.T) string{
+		"go": func(t *testing.T) string {
 			srv := newRecoveryServer(t)
 			url, stopHTTP := serve(t, "127.0.0.1:0", srv)
 			t.Cleanup(func() {
@@ -80,7 +81,15 @@ func TestJSRecovery(t *testing.T) {
 				}
 				stopHTTP()
 			})
-			runNode(t, 30*time.Second, "recovery.js", mode, url)
-		})
+			return url
+		},
+		"node": func(t *testing.T) string { return startNodeScript(t, "recovery-server.js") },
+	}
+	for _, target := range []string{"go", "node"} {
+		for _, mode := range []string{"websocket", "polling"} {
+			t.Run(target+"/"+mode, func(t *testing.T) {
+				runNode(t, 30*time.Second, "recovery.js", mode, targets[target](t))
+			})
+		}
 	}
 }
