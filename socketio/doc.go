@@ -100,6 +100,35 @@
 // (clients see "transport close" and reconnect elsewhere) and returns once every goroutine the
 // server started has ended.
 //
+// # Connection-state recovery
+//
+// With Options.ConnectionStateRecovery set (off by default), a client that lost its connection
+// gets its socket back when it reconnects in time, as with Node's connectionStateRecovery:
+//
+//   - The CONNECT answer carries a private session id, pid, next to sid. It is sent to that
+//     client only, never broadcast, and it is the only key a session is found by.
+//   - Every event packet sent without an acknowledgement and not volatile, by a broadcast or by
+//     Socket.Emit, goes through the adapter, which appends an offset (a string) as its last
+//     argument; socket.io-client keeps the last one it received.
+//   - When a socket disconnects for a reason Node recovers from (transport close, transport
+//     error, ping timeout, forced close, forced server close, server shutting down: not a
+//     DISCONNECT from either side, nor a parse error), its id, rooms, data and pid are kept for
+//     MaxDisconnectionDuration (2 minutes).
+//   - A CONNECT whose auth holds that pid and an offset (socket.io-client sends them when it
+//     reconnects) gets the same socket id, rooms and data back, Socket.Recovered reports true,
+//     and the events broadcast to it since the offset are sent again, in order, before anything
+//     new (as in Node, they are written before the CONNECT answer). Middlewares are skipped
+//     unless RunMiddlewares is set; OnConnection handlers run as for any socket.
+//   - Anything else (no pid or offset, unknown or expired or already restored pid, an offset
+//     the server never gave, or packets after it dropped for lack of room) gives a new socket,
+//     Recovered false.
+//
+// The adapter keeps sessions and packets (adapter.SessionStore). With Options.Adapter nil it is
+// adapter.MemoryWithRecovery, which keeps per namespace at most MaxPackets packets (10,000) of
+// at most MaxBytes (32 MiB) in all, and MaxSessions sessions (100,000), each for
+// MaxDisconnectionDuration; past a bound the oldest go first. The Redis adapters keep none, so
+// NewServer refuses recovery with them: recovery across a cluster needs a Redis Streams adapter.
+//
 // # Cluster
 //
 // Options.Adapter selects how namespaces reach other nodes: nil is a single node

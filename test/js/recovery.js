@@ -1,6 +1,6 @@
 // Connection-state recovery with socket.io-client 4.8 (test/recovery_test.go, TestJSRecovery),
 // run against the Go server and Node's socket.io 4.8.4 (recovery-server.js) alike,
-// against a server with connectionStateRecovery (maxDisconnectionDuration 2.5 s) that:
+// servers with connectionStateRecovery (maxDisconnectionDuration 2.5 s) that:
 //   - on "setup" (ack): joins the socket to "room", sets its data to {name: "alice"}, emits
 //     "e" 1 to everyone, 2 to "room", 3 to the socket itself (socket.emit), then acknowledges;
 //   - on "cut": closes the socket's connection from the server side;
