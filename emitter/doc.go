@@ -44,7 +44,7 @@
 //     A negative MaxQueued turns the queue off.
 //   - Once Redis answers, the queue waits until the namespace's servers (the subscribers of
 //     its request channel) are as many as received the last message before the outage, at
-//     most 2 s, then publishes one message at a time.
+//     most 2 s, then publishes what it holds, in order, in pipelines.
 //   - A goroutine runs while messages are queued. Flush waits until the queue is empty; Close
 //     publishes what it can while Redis answers, then drops the rest and ends the goroutine:
 //     call it before the program exits, or queued messages are lost with the process.
@@ -71,7 +71,12 @@
 //
 // # Concurrency
 //
-// An Emitter and its BroadcastOperators are immutable values (but for the outage queue they
-// share): every modifier returns a copy, and all of them are safe for concurrent use. The
-// Redis client belongs to the caller, who closes it (after Emitter.Close).
+// An Emitter and its BroadcastOperators are immutable values (but for the queue they share):
+// every modifier returns a copy, and all of them are safe for concurrent use. The Emitters of
+// one New publish through one ordered queue with at most one round trip to Redis in flight:
+// an operation while nothing is in flight publishes at once; those of other goroutines made
+// meanwhile wait, and go out together in one pipeline (one round trip) when it is back, each
+// getting its own Result. So a burst of concurrent operations costs a few round trips, and
+// the messages of one goroutine are published in the order it made them. The Redis client
+// belongs to the caller, who closes it (after Emitter.Close).
 package emitter

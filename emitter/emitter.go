@@ -106,7 +106,8 @@ func New(client redis.UniversalClient, opts Options) *Emitter {
 
 func newEmitter(client redis.UniversalClient, q *redispub.Queue, key, nsp string) *Emitter {
 	ch := wire.NewClassicChannels(key, nsp)
-	return &Emitter{rdb: client, key: key, nsp: nsp, ch: ch, q: q, dest: &dest{rdb: client, scope: ch.Request()}}
+	return &Emitter{rdb: client, key: key, nsp: nsp, ch: ch, q: q,
+		dest: &dest{rdb: client, pipe: redispub.Client(client, false), scope: ch.Request()}}
 }
 
 // Of returns the Emitter of namespace nsp, sharing e's client, key and outage queue. A
@@ -161,16 +162,15 @@ func (e *Emitter) Dropped() uint64 {
 	return e.q.Stats().Dropped()
 }
 
-// dest publishes an Emitter's messages for its outage queue.
+// dest publishes an Emitter's messages for its queue.
 type dest struct {
 	rdb   redis.UniversalClient
+	pipe  redispub.Pipe
 	scope string // the request channel: every server of the namespace subscribes to it
 }
 
-// PublishPayload implements redispub.Dest: one PUBLISH.
-func (d *dest) PublishPayload(ctx context.Context, ch string, b []byte) (int64, error) {
-	return d.rdb.Publish(ctx, ch, b).Result()
-}
+// Pipe implements redispub.Dest: PUBLISH, several in one pipeline.
+func (d *dest) Pipe(context.Context) redispub.Pipe { return d.pipe }
 
 // Subscribers implements redispub.Dest: the servers of the namespace.
 func (d *dest) Subscribers(ctx context.Context) (int64, error) {
@@ -289,8 +289,9 @@ func (e *Emitter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 	return nil, fmt.Errorf("%w (ServerSideEmitWithAck %q)", ErrAckNotSupported, event)
 }
 
-// publish sends one payload through the outage queue; it is the only place that talks to
-// Redis.
+// publish sends one payload through the queue and waits for its PUBLISH: at once, or with the
+// next round trip when one is in flight (the messages of concurrent operations that wait
+// behind it go out together, in one pipeline); it is the only place that talks to Redis.
 func (e *Emitter) publish(ctx context.Context, channel string, payload []byte) (Result, error) {
 	if e == nil || e.rdb == nil {
 		return Result{}, ErrNoClient

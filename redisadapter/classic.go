@@ -20,6 +20,7 @@ type transport struct {
 	uid  string
 	ch   wire.ClassicChannels
 	opts Options
+	pipe redispub.Pipe // nil with a Redis Cluster: see publisher
 
 	confirms []<-chan struct{} // closed when Redis confirms each subscription (or the subscriber ends); guarded by mu
 }
@@ -27,8 +28,12 @@ type transport struct {
 var _ cluster.Transport = (*transport)(nil)
 
 func newTransport(sub *subscriber, out *outbox, rdb redis.UniversalClient, nsp, uid string, opts Options) *transport {
-	return &transport{base: newBase(nsp, opts.RequestsTimeout, out), sub: sub, rdb: rdb, uid: uid,
+	t := &transport{base: newBase(nsp, opts.RequestsTimeout, out), sub: sub, rdb: rdb, uid: uid,
 		ch: wire.NewClassicChannels(opts.Key, nsp), opts: opts}
+	if _, ok := rdb.(*redis.ClusterClient); !ok {
+		t.pipe = redispub.Client(rdb, false)
+	}
+	return t
 }
 
 // routes are the channels the namespace subscribes (besides the broadcast pattern): requests,
@@ -73,17 +78,20 @@ func (t *transport) Ready(ctx context.Context) error {
 	return t.ready(ctx, waits, nil, t.sub.down.Load)
 }
 
-// Publish implements cluster.Transport: PUBLISH through the outbox, at once while Redis
-// answers and nothing is queued, else queued (see "Faults" in the package doc).
+// Publish implements cluster.Transport: PUBLISH through the outbox, without waiting for
+// Redis for broadcasts and answers (see "Faults" and "Publishing" in the package doc).
 func (t *transport) Publish(ctx context.Context, topic cluster.Topic, b []byte) error {
 	// Every node receives every channel of the namespace but the node-specific response one.
 	wide := topic.Kind != cluster.TopicResponse
-	return t.publish(ctx, t, "publish", t.channel(topic), b, t.ch.Request(), wide, t.sub.down.Load())
+	return t.publish(ctx, t, "publish", t.channel(topic), b, t.ch.Request(), wide, posted(topic), t.sub.down.Load())
 }
 
-// PublishPayload implements redispub.Dest: one PUBLISH.
-func (t *transport) PublishPayload(ctx context.Context, ch string, b []byte) (int64, error) {
-	return publisher(ctx, t.rdb, t.ch.Request()).Publish(ctx, ch, b).Result()
+// Pipe implements redispub.Dest: PUBLISH through publisher.
+func (t *transport) Pipe(ctx context.Context) redispub.Pipe {
+	if t.pipe != nil {
+		return t.pipe
+	}
+	return redispub.Client(publisher(ctx, t.rdb, t.ch.Request()), false)
 }
 
 // Subscribers implements redispub.Dest: the nodes of the namespace, as ServerCount.
@@ -96,7 +104,8 @@ func (t *transport) Subscribers(ctx context.Context) (int64, error) {
 // client sends PUBLISH to any node, and messages published through different nodes reach
 // subscribers through the cluster bus in no guaranteed order. Publishing every channel of a
 // namespace through one node (the master of the hash slot of key, the namespace's request
-// channel) keeps a node's messages in the order it sent them, as a single Redis does.
+// channel) keeps a node's messages in the order it sent them, as a single Redis does; the
+// outbox pipelines the messages in a row that go through the same node.
 func publisher(ctx context.Context, rdb redis.UniversalClient, key string) redis.Cmdable {
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
 		if c, err := cc.MasterForKey(ctx, key); err == nil {

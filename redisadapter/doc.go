@@ -30,6 +30,25 @@
 // The library never closes the client. Closing the server closes the adapters, which
 // unsubscribe; the last one closes the subscription connection and waits for its goroutine.
 //
+// # Publishing
+//
+// Each Factory publishes through one ordered queue, shared by the namespaces of its server,
+// with at most one round trip to Redis in flight: a message published while nothing is in
+// flight goes out at once, and the messages published meanwhile (by any goroutine of the
+// server) go out together as soon as it is back, in one go-redis pipeline, in the order in
+// which they were published; so a server's messages are never reordered, and a burst costs
+// one round trip instead of one per message. Broadcasts and a node's answers to other nodes'
+// requests are handed to the queue without waiting for Redis (as Node's adapter does not wait
+// for its PUBLISH): Emit returns once the broadcast is queued and delivered locally, and an
+// error only when the message cannot be queued (see Faults); a broadcast that Redis refuses
+// later is counted (Stats.Dropped) and logged. When 1,024 messages (at most MaxQueued) already
+// wait, a broadcast waits for its round trip. Requests (FetchSockets, ServerSideEmit with and
+// without acknowledgements, SocketsJoin, SocketsLeave, DisconnectSockets, AllRooms, broadcasts
+// with acknowledgements) wait for their PUBLISH, at once or in the next pipeline, and return
+// its error. With a Redis Cluster, classic mode publishes every channel of a namespace
+// through the master of its request channel (so a pipeline goes to one node), and sharded
+// mode sends each channel's share of a pipeline to the master of its slot.
+//
 // # Faults
 //
 // While Redis is unreachable, a server keeps publishing into a bounded outage queue, one per
@@ -50,19 +69,22 @@
 //     error wrapping ErrUnavailable; one that waited longer than MaxQueueAge is dropped. Both
 //     are counted (Options.Stats: Dropped, Queued, QueuedBytes) and logged (Warn, at most
 //     every 5 s). A negative MaxQueued turns the queue off: publishing then fails at once
-//     with ErrUnavailable while the subscription connection is lost.
+//     with ErrUnavailable while the subscription connection is lost (and a broadcast handed
+//     over just before, whose PUBLISH finds Redis unreachable, is dropped and counted).
 //   - Flush: once Redis answers, the queue waits until the namespace has as many subscribers
 //     as the receivers of its last broadcast before the outage (this server's subscriptions
 //     and the other nodes', which reconnect on their own schedule), for at most 2 s, then
-//     publishes one message at a time, in order, while new messages queue behind.
+//     publishes its content in order, in pipelines, while new messages queue behind.
 //   - Requests that expect answers fail fast: FetchSockets, ServerSideEmit with
 //     acknowledgements, AllRooms and ServerCount return an error wrapping ErrUnavailable
 //     while the subscription connection is lost (they need the server count, and answers
 //     could not arrive), and those already waiting end with an error wrapping
 //     adapter.ErrTimeout. A broadcast with acknowledgements is queued like a broadcast, but
 //     only the acknowledgements that arrive before its timeout count.
-//   - A publish that fails for another reason (Redis answered with an error, a timeout: Redis
-//     may have run it) returns that error; a node's answer to a request is then logged.
+//   - A request whose PUBLISH fails for another reason (Redis answered with an error, a
+//     timeout: Redis may have run it) returns that error. A broadcast or an answer that Redis
+//     refuses is dropped, counted and logged; one that times out stays queued and is tried
+//     again (it may then arrive twice).
 //   - Close: closing the last adapter of a Factory publishes what is still queued if Redis
 //     answers, for at most RequestsTimeout, and drops the rest (counted, logged); it never
 //     waits for a Redis that is away, and leaves no goroutine behind.

@@ -153,9 +153,10 @@ type Stats struct {
 	s redispub.Stats
 }
 
-// Dropped is how many messages the outage queue dropped: refused because it was full (the
-// caller got ErrUnavailable), waited longer than MaxQueueAge, refused by Redis when
-// published later, or still queued when the last adapter of the Factory closed.
+// Dropped is how many messages the Factory's queue dropped: refused because the outage queue
+// was full (the caller got ErrUnavailable), waited longer than MaxQueueAge, refused by Redis
+// when published from the outage queue, broadcasts and answers refused by Redis (they do not
+// wait for it), or still queued when the last adapter of the Factory closed.
 func (s *Stats) Dropped() uint64 { return s.s.Dropped() }
 
 // Queued is how many messages wait in the outage queue now.

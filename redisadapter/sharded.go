@@ -54,7 +54,7 @@ func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory 
 		uid := wire.NewClusterID()
 		tr := &shardedTransport{base: newBase(nsp, opts.RequestsTimeout, out), sub: sub, rdb: rdb, local: l, uid: uid,
 			ch:   wire.NewShardedChannels(opts.ChannelPrefix, nsp),
-			mode: mode, opts: opts, rooms: make(map[string]<-chan struct{}), changed: make(map[string]struct{}),
+			mode: mode, opts: opts, pipe: redispub.Client(rdb, true), rooms: make(map[string]<-chan struct{}), changed: make(map[string]struct{}),
 			idle: make(chan struct{}), roomWake: make(chan struct{}, 1), roomStop: make(chan struct{}), roomDone: make(chan struct{})}
 		close(tr.idle)
 		go tr.runRooms()
@@ -90,6 +90,7 @@ type shardedTransport struct {
 	ch    wire.ShardedChannels
 	mode  wire.SubscriptionMode
 	opts  ShardedOptions
+	pipe  redispub.Pipe
 
 	// rooms are the rooms whose channel is subscribed, with the channel closed when Redis
 	// confirms it; guarded by sub.opMu.
@@ -191,18 +192,17 @@ func (t *shardedTransport) Ready(ctx context.Context) error {
 }
 
 // Publish implements cluster.Transport: SPUBLISH on the topic's channel through the outbox,
-// at once while Redis answers and nothing is queued, else queued (see "Faults" in the
+// without waiting for Redis for broadcasts and answers (see "Faults" and "Publishing" in the
 // package doc).
 func (t *shardedTransport) Publish(ctx context.Context, topic cluster.Topic, b []byte) error {
 	// Every node receives the namespace channel; room and response channels reach some.
 	wide := topic.Kind == cluster.TopicBroadcast || topic.Kind == cluster.TopicRequest
-	return t.publish(ctx, t, "spublish", t.channel(topic), b, t.ch.Namespace(), wide, t.down())
+	return t.publish(ctx, t, "spublish", t.channel(topic), b, t.ch.Namespace(), wide, posted(topic), t.down())
 }
 
-// PublishPayload implements redispub.Dest: one SPUBLISH.
-func (t *shardedTransport) PublishPayload(ctx context.Context, ch string, b []byte) (int64, error) {
-	return t.rdb.SPublish(ctx, ch, b).Result()
-}
+// Pipe implements redispub.Dest: SPUBLISH through the client, whose pipelines on a Redis
+// Cluster send each channel's messages to the master of its slot, in order.
+func (t *shardedTransport) Pipe(context.Context) redispub.Pipe { return t.pipe }
 
 // Subscribers implements redispub.Dest: the nodes of the namespace, as ServerCount.
 func (t *shardedTransport) Subscribers(ctx context.Context) (int64, error) {

@@ -100,18 +100,33 @@ func (b *base) bound(ctx context.Context) (context.Context, context.CancelFunc) 
 	return context.WithTimeout(ctx, b.timeout)
 }
 
-// publish sends payload on ch through the outbox: at once, or queued while Redis is away
-// (down: this node's subscription connection is lost). scope is the channel whose subscribers
-// are the namespace's nodes; wide says whether every one of them receives ch.
-func (b *base) publish(ctx context.Context, d redispub.Dest, cmd, ch string, payload []byte, scope string, wide, down bool) error {
-	ctx, cancel := b.bound(ctx)
-	defer cancel()
-	_, err := b.out.Send(ctx, &redispub.Message{Dest: d, Channel: ch, Payload: payload, Scope: scope, Wide: wide}, down)
+// publish sends payload on ch through the outbox (see "Faults" and "Publishing" in the
+// package doc): queued while Redis is away (down: this node's subscription connection is
+// lost); otherwise, with post, handed over without waiting for Redis (what waits behind a
+// round trip in flight goes out in the next one, in one pipeline), else published at once or
+// with the next round trip, and waited for. scope is the channel whose subscribers are the
+// namespace's nodes; wide says whether every one of them receives ch.
+func (b *base) publish(ctx context.Context, d redispub.Dest, cmd, ch string, payload []byte, scope string, wide, post, down bool) error {
+	m := &redispub.Message{Dest: d, Channel: ch, Payload: payload, Scope: scope, Wide: wide}
+	var err error
+	if post {
+		err = b.out.Post(ctx, m, down)
+	} else {
+		ctx, cancel := b.bound(ctx)
+		_, err = b.out.Send(ctx, m, down)
+		cancel()
+	}
 	if err != nil {
 		return fmt.Errorf("redisadapter: %s %s: %w", cmd, ch, err)
 	}
 	return nil
 }
+
+// posted says which topics a transport publishes without waiting for Redis: broadcasts and
+// answers, whose callers have nothing to wait for (a broadcast is delivered locally at once; an
+// answer's failure is only logged). Requests (FetchSockets, ServerSideEmit, room operations,
+// broadcasts with acknowledgements) wait for their PUBLISH, so that a failure is theirs.
+func posted(topic cluster.Topic) bool { return topic.Kind != cluster.TopicRequest }
 
 // ready is the Ready of both transports: it waits for waits (Redis' confirmations) and for
 // more (nil: nothing more), then reports whether messages from the other nodes arrive.

@@ -1,20 +1,30 @@
-// Package redispub publishes to Redis through short outages, for package redisadapter and
-// package emitter: a bounded, ordered queue (by count, bytes and age) that keeps what could
-// not be published while Redis was unreachable and publishes it, in order, once Redis and the
-// subscribers are back; the classification of go-redis errors that says "unreachable"; and
-// the subscriber counts (PUBSUB NUMSUB / SHARDNUMSUB) that tell when the subscribers are back.
+// Package redispub publishes to Redis for package redisadapter and package emitter: one
+// ordered queue per publisher (a Factory, an Emitter) that pipelines what waits and keeps what
+// could not be published while Redis was unreachable; the classification of go-redis errors
+// that says "unreachable"; and the subscriber counts (PUBSUB NUMSUB / SHARDNUMSUB) that tell
+// when the subscribers are back.
 //
-// Order: while the queue holds anything, every new message goes behind it, and the queue
-// counts as empty only once its last message has been published; so a caller's messages keep
-// the order in which it sent them (messages of different goroutines have no order to keep).
+// Pipelining: one message at a time is published while the queue is idle, at once, by the
+// goroutine that sends it (Send) or by the queue's goroutine (Post). The messages handed to the
+// queue while a round trip is in flight wait behind it, and go out together in one go-redis
+// pipeline (one round trip) as soon as it is back, in the order in which they were handed over.
+//
+// Outages: when Redis cannot be reached the queue becomes an outage queue, bounded by count,
+// bytes and age, and publishes its content, in order, once Redis and the subscribers are back.
+//
+// Order: a queue has at most one round trip in flight, and every message goes behind those
+// handed over before it; so a caller's messages keep the order in which it sent them (messages
+// of different goroutines have no order to keep), through outages too.
 package redispub
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,9 +48,18 @@ const Settle = 2 * time.Second
 // logEvery rate-limits the warnings about dropped messages.
 const logEvery = 5 * time.Second
 
-// Limits bound a Queue.
+// The bounds of one pipeline, and of what Post lets wait before its callers wait for their
+// message's round trip (PostWindow, at most Limits.Messages when that is positive).
+const (
+	MaxBatch      = 512
+	maxBatchBytes = 1 << 20
+	PostWindow    = 1024
+)
+
+// Limits bound a Queue while Redis is unreachable.
 type Limits struct {
-	// Messages is the most messages the queue holds; negative means no queue at all.
+	// Messages is the most messages the outage queue holds; negative means no outage queue at
+	// all (what cannot be published fails).
 	Messages int
 	// Bytes is the most payload bytes it holds; zero or negative means no byte bound.
 	Bytes int
@@ -67,14 +86,69 @@ func ResolveLimits(messages, bytes int, age time.Duration) Limits {
 
 // Dest is where a message is published: a namespace of an adapter or of an emitter.
 type Dest interface {
-	// Publish sends one message and returns how many subscribers received it.
-	PublishPayload(ctx context.Context, channel string, payload []byte) (int64, error)
+	// Pipe returns what the destination's messages are published through now. Messages in a
+	// row whose Pipes are equal (==) go out in one round trip, so a Pipe must be comparable.
+	Pipe(ctx context.Context) Pipe
 	// Subscribers returns how many subscribers the scope of the destination has now; it fails
 	// while Redis (or, for an adapter, its own subscription connection) is away.
 	Subscribers(ctx context.Context) (int64, error)
 }
 
-// Message is one message to publish.
+// Pipe publishes messages.
+type Pipe interface {
+	// Publish sends msgs, in order, in one round trip, and sets res[i] to Redis' answer to
+	// msgs[i] (len(res) == len(msgs)).
+	Publish(ctx context.Context, msgs []*Message, res []Reply)
+}
+
+// Reply is Redis' answer to one message.
+type Reply struct {
+	// Receivers is what PUBLISH (SPUBLISH) answered: how many subscriptions received it.
+	Receivers int64
+	Err       error
+}
+
+// Client returns the Pipe of a go-redis client: PUBLISH, or SPUBLISH when sharded, and a
+// pipeline for several messages. c is a *redis.Client, or a *redis.ClusterClient, whose
+// pipelines send each command to the node of its channel's slot (each node's share in
+// order, the nodes' concurrently). Pipes of the same client and family are equal.
+func Client(c redis.Cmdable, sharded bool) Pipe {
+	if c != nil && !reflect.TypeOf(c).Comparable() { // a wrapper of the caller's: a Pipe of its own
+		return &client{c: c, sharded: sharded}
+	}
+	return client{c: c, sharded: sharded}
+}
+
+type client struct {
+	c       redis.Cmdable
+	sharded bool
+}
+
+func (p client) Publish(ctx context.Context, msgs []*Message, res []Reply) {
+	if len(msgs) == 1 {
+		res[0].Receivers, res[0].Err = p.cmd(ctx, p.c, msgs[0]).Result()
+		return
+	}
+	pipe := p.c.Pipeline()
+	cmds := make([]*redis.IntCmd, len(msgs))
+	for i, m := range msgs {
+		cmds[i] = p.cmd(ctx, pipe, m)
+	}
+	_, _ = pipe.Exec(ctx) // each command has its own answer or error
+	for i, c := range cmds {
+		res[i].Receivers, res[i].Err = c.Result()
+	}
+}
+
+func (p client) cmd(ctx context.Context, c redis.Cmdable, m *Message) *redis.IntCmd {
+	if p.sharded {
+		return c.SPublish(ctx, m.Channel, m.Payload)
+	}
+	return c.Publish(ctx, m.Channel, m.Payload)
+}
+
+// Message is one message to publish. The queue keeps it until it is published or dropped:
+// a Message is handed to one Send or Post, and not used again by the caller.
 type Message struct {
 	Dest    Dest
 	Channel string
@@ -87,16 +161,34 @@ type Message struct {
 	// of its PUBLISH tell how many they are.
 	Wide bool
 
-	at time.Time
+	at    time.Time // when it was handed over
+	w     *waiter   // who waits for the answer; nil for posted and outage messages
+	state uint8
 }
+
+// The states of a Message in the queue.
+const (
+	waiting   uint8 = iota
+	sending         // in the round trip in flight
+	cancelled       // its Send's context ended before it was sent: skipped
+)
+
+// waiter is how a Send learns what became of its message.
+type waiter struct {
+	done chan struct{} // one value once res and err are set
+	res  Result
+	err  error
+}
+
+var waiters = sync.Pool{New: func() any { return &waiter{done: make(chan struct{}, 1)} }}
 
 // Result is what became of a message.
 type Result struct {
 	// Receivers is what PUBLISH answered: how many subscriptions received the message. Zero
 	// when Queued.
 	Receivers int64
-	// Queued is set when the message went to the queue (Redis was unreachable, or messages sent
-	// before were still queued); it is published when Redis is back.
+	// Queued is set when the message went to the outage queue (Redis was unreachable, or
+	// messages sent before were still queued); it is published when Redis is back.
 	Queued bool
 }
 
@@ -108,13 +200,14 @@ type Stats struct {
 }
 
 // Dropped is how many messages were dropped: refused because the queue was full, aged out,
-// refused by Redis when flushed, or left when the queue was drained at close.
+// refused by Redis when published from the queue, or left when the queue was drained at close.
 func (s *Stats) Dropped() uint64 { return s.dropped.Load() }
 
-// Queued is how many messages wait now.
+// Queued is how many messages wait in the outage queue now (not those in flight, nor those
+// waiting a moment behind a round trip while Redis answers).
 func (s *Stats) Queued() int { return int(s.queued.Load()) }
 
-// QueuedBytes is how many payload bytes wait now.
+// QueuedBytes is how many payload bytes wait in the outage queue now.
 func (s *Stats) QueuedBytes() int { return int(s.bytes.Load()) }
 
 // Config configures a Queue.
@@ -124,44 +217,55 @@ type Config struct {
 	Name string
 	// Unavailable is the error that the errors of messages the queue cannot take wrap.
 	Unavailable error
-	// Timeout bounds each command the queue sends itself (publishes of queued messages,
-	// subscriber counts).
+	// Timeout bounds each round trip the queue's goroutine makes (pipelines, subscriber
+	// counts).
 	Timeout time.Duration
 	Logger  *slog.Logger
 	// Stats receives the counters; nil means a Stats of the queue's own.
 	Stats *Stats
 }
 
-// Queue publishes messages, through its bounded queue when Redis is unreachable. Its methods
-// are safe for concurrent use. A goroutine runs while the queue holds messages; Drain stops it.
+// Queue publishes messages in order, several in one round trip when they wait behind one in
+// flight, and through its bounded outage queue when Redis is unreachable. Its methods are safe
+// for concurrent use. A goroutine runs while the queue holds messages posted or queued (none
+// while it is empty); Drain ends it.
 type Queue struct {
-	cfg Config
+	cfg    Config
+	window int // the most posted messages that wait before Post waits too
 
 	mu       sync.Mutex
-	items    []*Message // items[0] is published first; it stays here while it is being published
-	inflight *Message   // items[0] while the flush goroutine publishes it
-	bytes    int
-	seen     map[string]int64 // scope -> receivers of its last Wide message
-	run      *flushRun        // the flush goroutine, while items is not empty
-	draining int              // Drain calls in progress
-	outage   outage
+	buf      []*Message // buf[head:] wait, oldest first; the first inflight of them are in flight
+	head     int
+	inflight int
+	flightB  int           // payload bytes of those in flight
+	bytes    int           // payload bytes of buf[head:]
+	busy     bool          // a sender runs (the queue's goroutine, or a Send publishing its own message); false means empty
+	idle     chan struct{} // closed when busy turns false; made by Flush and Drain
+	ctx      context.Context
+	cancel   context.CancelFunc // ends ctx: a Drain gave up
+	outage   bool               // buf[head:] is the outage queue
+	ready    map[string]bool    // outage: scopes whose subscribers are back (the sender's)
+	seen     map[string]int64   // scope -> receivers of its last Wide message
+	draining int                // Drain calls in progress
+	spell    spell
 	lastLog  time.Time
 	unlogged int // drops not logged yet
+	counted  int // messages of this queue in cfg.Stats.queued
+	countedB int // bytes of this queue in cfg.Stats.bytes
+
+	// The sender's scratch (only the sender uses them, and there is one at a time).
+	batch []*Message
+	send  []*Message
+	res   []Reply
+	pipes []Pipe
 }
 
-// outage describes the current spell of queueing, for the recovery log line.
-type outage struct {
+// spell describes the current outage, for the recovery log line.
+type spell struct {
 	since   time.Time
 	flushed int
 	dropped int
 	reason  string // of the last drop
-}
-
-// flushRun is one flush goroutine.
-type flushRun struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
 }
 
 // New returns an empty queue.
@@ -178,127 +282,291 @@ func New(cfg Config) *Queue {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
-	return &Queue{cfg: cfg, seen: make(map[string]int64)}
+	q := &Queue{cfg: cfg, window: PostWindow, seen: make(map[string]int64), ready: make(map[string]bool)}
+	if n := cfg.Limits.Messages; n > 0 && n < q.window {
+		q.window = n
+	}
+	q.ctx, q.cancel = context.WithCancel(context.Background())
+	return q
 }
 
 // Stats returns the queue's counters.
 func (q *Queue) Stats() *Stats { return q.cfg.Stats }
 
-// Send publishes m at once when the queue is empty and down is false (down: the caller knows
-// Redis is away, e.g. its subscription connection is lost). Otherwise, or when that publish
-// fails because Redis is unreachable, m goes to the queue, and Send returns a Result with
-// Queued set. An error wraps Config.Unavailable when the queue cannot take m (full, or there
-// is no queue); other errors are those of the publish (Redis refused it, ctx ended, a
-// timeout: the message may or may not have been delivered). ctx bounds the direct publish
-// only.
+// Send publishes m and returns Redis' answer. While the queue is idle it publishes m at once,
+// in the caller's goroutine; while a round trip is in flight m waits behind it and goes out
+// with what waits with it, in one pipeline. While the queue is an outage queue, or down is set
+// (the caller knows Redis is away, e.g. its subscription connection is lost), or when the
+// publish fails because Redis is unreachable, m goes to the outage queue and Send returns a
+// Result with Queued set. An error wraps Config.Unavailable when the outage queue cannot take
+// m (full, or there is none); other errors are those of the publish (Redis refused it, ctx
+// ended, a timeout: the message may or may not have been delivered). A message whose ctx
+// ends before it was sent is not sent.
 func (q *Queue) Send(ctx context.Context, m *Message, down bool) (Result, error) {
 	q.mu.Lock()
-	if len(q.items) > 0 || down {
-		err := q.pushLocked(m)
+	if res, err, done := q.admitOutageLocked(m, down, false); done {
 		q.mu.Unlock()
-		return Result{Queued: err == nil}, err
+		return res, err
 	}
+	w := waiters.Get().(*waiter)
+	m.w = w
+	q.pushLocked(m)
+	if q.busy {
+		q.mu.Unlock()
+		return q.wait(ctx, m, w)
+	}
+	q.busy = true
+	batch := q.takeLocked()
 	q.mu.Unlock()
-	n, err := m.Dest.PublishPayload(ctx, m.Channel, m.Payload)
-	if err == nil {
-		if m.Wide {
-			q.mu.Lock()
-			q.noteLocked(m.Scope, n)
-			q.mu.Unlock()
-		}
-		return Result{Receivers: n}, nil
-	}
-	if q.cfg.Limits.Messages < 0 || ctx.Err() != nil || !Unreachable(err) {
-		return Result{}, err
-	}
+	q.sendBatch(ctx, batch, false)
 	q.mu.Lock()
-	qerr := q.pushLocked(m)
+	if q.lenLocked() > 0 {
+		go q.run(q.ctx) // busy stays set: the queue's goroutine takes over
+	} else {
+		q.idleLocked()
+	}
 	q.mu.Unlock()
-	if qerr != nil {
-		return Result{}, fmt.Errorf("%w; publish: %v", qerr, err)
-	}
-	return Result{Queued: true}, nil
+	return q.wait(ctx, m, w) // answered by now
 }
 
-// noteLocked remembers the receivers of a scope's Wide message.
-func (q *Queue) noteLocked(scope string, n int64) {
-	if _, ok := q.seen[scope]; !ok && len(q.seen) >= 4096 {
-		clear(q.seen) // namespaces made on the fly: forget rather than grow
+// Post hands m to the queue and returns without waiting for Redis: the queue's goroutine
+// publishes it, with what waits with it, in one pipeline. Post copies m.Payload. Its error is
+// that of Send for a message the outage queue cannot take (while the queue is an outage queue,
+// or down is set); what becomes of m later is counted and logged, not returned. When PostWindow
+// messages already wait (Redis is slow), Post waits for m's round trip and returns its error.
+func (q *Queue) Post(ctx context.Context, m *Message, down bool) error {
+	m.Payload = bytes.Clone(m.Payload)
+	q.mu.Lock()
+	if _, err, done := q.admitOutageLocked(m, down, true); done {
+		q.mu.Unlock()
+		return err
 	}
-	q.seen[scope] = n
-}
-
-// pushLocked queues a copy of m, or says why it cannot.
-func (q *Queue) pushLocked(m *Message) error {
-	lim := q.cfg.Limits
-	if lim.Messages < 0 {
-		return q.cfg.Unavailable
+	if q.lenLocked() >= q.window { // busy: !busy means empty
+		w := waiters.Get().(*waiter)
+		m.w = w
+		q.pushLocked(m)
+		q.mu.Unlock()
+		_, err := q.wait(ctx, m, w)
+		return err
 	}
-	now := time.Now()
-	q.expireLocked(now)
-	size := len(m.Payload)
-	full := ""
-	switch {
-	case len(q.items) >= lim.Messages:
-		full = fmt.Sprintf("%d messages", len(q.items))
-	case lim.Bytes > 0 && q.bytes+size > lim.Bytes:
-		full = fmt.Sprintf("%d bytes, this message %d", q.bytes, size)
+	q.pushLocked(m)
+	if !q.busy {
+		q.busy = true
+		go q.run(q.ctx)
 	}
-	if full != "" {
-		q.dropLocked(1, "queue full")
-		return fmt.Errorf("%w: outage queue full (%s)", q.cfg.Unavailable, full)
-	}
-	c := *m
-	c.Payload = append([]byte(nil), m.Payload...)
-	c.at = now
-	if len(q.items) == 0 {
-		q.outage = outage{since: now}
-	}
-	q.items = append(q.items, &c)
-	q.bytes += size
-	q.cfg.Stats.queued.Add(1)
-	q.cfg.Stats.bytes.Add(int64(size))
-	if q.run == nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		q.run = &flushRun{ctx: ctx, cancel: cancel, done: make(chan struct{})}
-		go q.flush(q.run)
-		q.cfg.Logger.Info(q.cfg.Name+": Redis unreachable; queueing messages until it is back",
-			"max_messages", lim.Messages, "max_bytes", lim.Bytes, "max_age", lim.Age)
-	}
+	q.mu.Unlock()
 	return nil
 }
 
-// expireLocked drops the messages at the head that waited longer than Limits.Age (never the
-// one being published).
+// admitOutageLocked queues m in the outage queue when the queue is one or down is set (the
+// outage then begins); done reports whether it did, or refused m.
+func (q *Queue) admitOutageLocked(m *Message, down, owned bool) (res Result, err error, done bool) {
+	if !down && !q.outage {
+		return Result{}, nil, false
+	}
+	lim := q.cfg.Limits
+	if lim.Messages < 0 {
+		return Result{}, q.cfg.Unavailable, true
+	}
+	if !q.outage {
+		q.holdLocked()
+	}
+	now := time.Now()
+	q.expireLocked(now)
+	if full := q.fullLocked(q.lenLocked()-q.inflight, q.bytes-q.flightB, len(m.Payload)); full != "" {
+		q.dropLocked(1, "queue full")
+		return Result{}, fmt.Errorf("%w: outage queue full (%s)", q.cfg.Unavailable, full), true
+	}
+	if !owned {
+		m.Payload = bytes.Clone(m.Payload)
+	}
+	q.pushLocked(m)
+	m.at = now
+	q.countLocked()
+	if !q.busy {
+		q.busy = true
+		go q.run(q.ctx)
+	}
+	return Result{Queued: true}, nil, true
+}
+
+// fullLocked says why the outage queue, holding n messages of b bytes, cannot take size
+// bytes more ("" when it can). The bounds apply to the messages that wait, not to those in
+// flight.
+func (q *Queue) fullLocked(n, b, size int) string {
+	lim := q.cfg.Limits
+	switch {
+	case n >= lim.Messages:
+		return fmt.Sprintf("%d messages", n)
+	case lim.Bytes > 0 && b+size > lim.Bytes:
+		return fmt.Sprintf("%d bytes, this message %d", b, size)
+	}
+	return ""
+}
+
+// wait returns what became of m, which w waits for. When ctx ends first and m is not in
+// flight, m is skipped.
+func (q *Queue) wait(ctx context.Context, m *Message, w *waiter) (Result, error) {
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		q.mu.Lock()
+		if m.w == w && m.state == waiting {
+			m.state, m.w = cancelled, nil
+			q.mu.Unlock()
+			waiters.Put(w)
+			return Result{}, ctx.Err()
+		}
+		q.mu.Unlock()
+		<-w.done // answered, or in flight: answered within the round trip's timeout
+	}
+	res, err := w.res, w.err
+	w.res, w.err = Result{}, nil
+	waiters.Put(w)
+	return res, err
+}
+
+// answerLocked tells m's Send (if one waits) what became of m.
+func (q *Queue) answerLocked(m *Message, res Result, err error) {
+	if w := m.w; w != nil {
+		m.w = nil
+		w.res, w.err = res, err
+		w.done <- struct{}{}
+	}
+}
+
+func (q *Queue) lenLocked() int { return len(q.buf) - q.head }
+
+func (q *Queue) itemsLocked() []*Message { return q.buf[q.head:] }
+
+func (q *Queue) pushLocked(m *Message) {
+	if q.head > 0 && len(q.buf) == cap(q.buf) && q.head >= len(q.buf)/2 {
+		n := copy(q.buf, q.buf[q.head:])
+		clear(q.buf[n:])
+		q.buf, q.head = q.buf[:n], 0
+	}
+	if m.at.IsZero() {
+		m.at = time.Now()
+	}
+	m.state = waiting
+	q.buf = append(q.buf, m)
+	q.bytes += len(m.Payload)
+}
+
+// popLocked removes the head.
+func (q *Queue) popLocked() *Message {
+	m := q.buf[q.head]
+	q.buf[q.head] = nil
+	q.head++
+	q.bytes -= len(m.Payload)
+	if q.head == len(q.buf) {
+		q.buf, q.head = q.buf[:0], 0
+		if cap(q.buf) > 4*MaxBatch {
+			q.buf = nil // let a large backing array go
+		}
+	}
+	return m
+}
+
+// filterLocked keeps, of the messages after those in flight, those for which keep is true.
+func (q *Queue) filterLocked(keep func(*Message) bool) {
+	items := q.itemsLocked()
+	out := q.head + q.inflight
+	for _, m := range items[q.inflight:] {
+		if keep(m) {
+			q.buf[out] = m
+			out++
+		} else {
+			q.bytes -= len(m.Payload)
+		}
+	}
+	clear(q.buf[out:])
+	q.buf = q.buf[:out]
+	if q.head == len(q.buf) {
+		q.buf, q.head = q.buf[:0], 0
+	}
+}
+
+// countLocked brings cfg.Stats in line with the outage queue (what waits, not what is in
+// flight).
+func (q *Queue) countLocked() {
+	n, b := 0, 0
+	if q.outage {
+		n, b = q.lenLocked()-q.inflight, q.bytes-q.flightB
+	}
+	q.cfg.Stats.queued.Add(int64(n - q.counted))
+	q.cfg.Stats.bytes.Add(int64(b - q.countedB))
+	q.counted, q.countedB = n, b
+}
+
+// holdLocked makes the queue an outage queue (again): the Sends that wait for messages not in
+// flight learn that they are queued, and what exceeds the bounds is dropped (its Send gets an
+// error wrapping Config.Unavailable). Redis is to be awaited again.
+func (q *Queue) holdLocked() {
+	clear(q.ready)
+	if !q.outage {
+		q.outage = true
+		q.spell = spell{since: time.Now()}
+		lim := q.cfg.Limits
+		q.cfg.Logger.Info(q.cfg.Name+": Redis unreachable; queueing messages until it is back",
+			"max_messages", lim.Messages, "max_bytes", lim.Bytes, "max_age", lim.Age)
+	}
+	n, b := 0, 0
+	q.filterLocked(func(m *Message) bool {
+		if m.state == cancelled {
+			return false
+		}
+		if full := q.fullLocked(n, b, len(m.Payload)); full != "" {
+			q.dropLocked(1, "queue full")
+			q.answerLocked(m, Result{}, fmt.Errorf("%w: outage queue full (%s)", q.cfg.Unavailable, full))
+			return false
+		}
+		if m.w != nil {
+			m.Payload = bytes.Clone(m.Payload) // its Send returns now
+			q.answerLocked(m, Result{Queued: true}, nil)
+		}
+		n++
+		b += len(m.Payload)
+		return true
+	})
+	q.countLocked()
+}
+
+// expireLocked drops the outage queue's messages at the head that waited longer than
+// Limits.Age (never those in flight).
 func (q *Queue) expireLocked(now time.Time) {
-	if q.cfg.Limits.Age <= 0 || len(q.items) == 0 {
+	if !q.outage || q.cfg.Limits.Age <= 0 {
 		return
 	}
-	start := 0
-	if q.inflight != nil {
-		start = 1
+	items := q.itemsLocked()
+	n := 0
+	for _, m := range items[q.inflight:] {
+		if now.Sub(m.at) <= q.cfg.Limits.Age {
+			break
+		}
+		n++
 	}
-	end := start
-	for end < len(q.items) && now.Sub(q.items[end].at) > q.cfg.Limits.Age {
-		end++
-	}
-	if end == start {
+	if n == 0 {
 		return
 	}
-	for _, m := range q.items[start:end] {
-		q.bytes -= len(m.Payload)
-		q.cfg.Stats.bytes.Add(-int64(len(m.Payload)))
-	}
-	q.items = append(q.items[:start], q.items[end:]...)
-	q.cfg.Stats.queued.Add(-int64(end - start))
-	q.dropLocked(end-start, "older than the queue's max age")
+	i := 0
+	q.filterLocked(func(m *Message) bool {
+		i++
+		if i > n {
+			return true
+		}
+		q.answerLocked(m, Result{}, fmt.Errorf("%w: dropped after waiting longer than %v", q.cfg.Unavailable, q.cfg.Limits.Age))
+		return false
+	})
+	q.dropLocked(n, "older than the queue's max age")
+	q.countLocked()
 }
 
 // dropLocked counts n dropped messages and logs, at most once per logEvery.
 func (q *Queue) dropLocked(n int, reason string) {
 	q.cfg.Stats.dropped.Add(uint64(n))
-	q.outage.dropped += n
-	q.outage.reason = reason
+	q.spell.dropped += n
+	q.spell.reason = reason
 	q.unlogged += n
 	now := time.Now()
 	if now.Sub(q.lastLog) < logEvery {
@@ -310,149 +578,277 @@ func (q *Queue) dropLocked(n int, reason string) {
 	q.lastLog, q.unlogged = now, 0
 }
 
-// popLocked removes the head.
-func (q *Queue) popLocked() {
-	m := q.items[0]
-	q.items[0] = nil
-	q.items = q.items[1:]
-	if len(q.items) == 0 {
-		q.items = nil // let the backing array go
+// takeLocked marks the next batch in flight: up to MaxBatch messages (maxBatchBytes of
+// payload, at least one message) from the head, in the outage queue only those of scopes
+// whose subscribers are back. It returns them (cancelled ones included, which are not sent).
+func (q *Queue) takeLocked() []*Message {
+	items := q.itemsLocked()
+	q.batch, q.send = q.batch[:0], q.send[:0]
+	size := 0
+	for _, m := range items {
+		if len(q.batch) == MaxBatch || len(q.batch) > 0 && size+len(m.Payload) > maxBatchBytes ||
+			q.outage && !q.ready[m.Scope] {
+			break
+		}
+		q.batch = append(q.batch, m)
+		size += len(m.Payload)
+		if m.state == cancelled {
+			continue
+		}
+		m.state = sending
+		q.send = append(q.send, m)
 	}
-	q.bytes -= len(m.Payload)
-	q.cfg.Stats.queued.Add(-1)
-	q.cfg.Stats.bytes.Add(-int64(len(m.Payload)))
+	q.inflight, q.flightB = len(q.batch), size
+	q.countLocked()
+	return q.batch
 }
 
-// flush publishes the queue, head first, until it is empty, or a Drain gives up on it.
-func (q *Queue) flush(r *flushRun) {
-	defer close(r.done)
-	ready := make(map[string]bool) // scopes whose subscribers are back
-	backoff := time.Duration(0)
-	retry := func() bool { // wait before trying again; false: give up
-		if q.stalled() {
-			return false
-		}
-		backoff = min(max(2*backoff, 50*time.Millisecond), 500*time.Millisecond)
-		return sleep(r.ctx, backoff)
+// errNotSent is the reply of the messages of a batch behind a round trip that failed.
+var errNotSent = errors.New("redispub: not sent")
+
+// sendBatch publishes batch (which takeLocked returned): the messages in a row with the same
+// Pipe in one round trip each, in order, until one fails for want of Redis. ctx is the
+// caller's for a Send publishing its own message (worker false), else the queue's, and each
+// round trip then gets Config.Timeout. It settles the batch, and reports whether Redis could
+// not be reached (the messages not published stay at the head).
+func (q *Queue) sendBatch(ctx context.Context, batch []*Message, worker bool) (held bool) {
+	send := q.send
+	if cap(q.res) < len(send) {
+		q.res = make([]Reply, len(send))
 	}
+	res := q.res[:len(send)]
+	clear(res)
+	pipes := q.pipes[:0]
+	for _, m := range send {
+		pipes = append(pipes, m.Dest.Pipe(ctx))
+	}
+	q.pipes = pipes
+	for i := 0; i < len(send); {
+		j := i + 1
+		for j < len(send) && pipes[j] == pipes[i] {
+			j++
+		}
+		pctx, cancel := ctx, context.CancelFunc(nil)
+		if worker {
+			pctx, cancel = context.WithTimeout(ctx, q.cfg.Timeout)
+		}
+		pipes[i].Publish(pctx, send[i:j], res[i:j])
+		if cancel != nil {
+			cancel()
+		}
+		failed := false
+		for k := i; k < j; k++ {
+			if q.hold(ctx, send[k], res[k].Err, worker) {
+				failed = true
+				break
+			}
+		}
+		if failed {
+			for k := j; k < len(send); k++ {
+				res[k].Err = errNotSent
+			}
+			break
+		}
+		i = j
+	}
+	clear(pipes)
+
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	k := 0
+	for i, m := range batch {
+		if m.state == cancelled {
+			q.popLocked()
+			continue
+		}
+		r := res[k]
+		k++
+		if q.hold(ctx, m, r.Err, worker) {
+			for _, m := range batch[i:] {
+				if m.state == sending {
+					m.state = waiting
+				}
+			}
+			q.inflight, q.flightB = 0, 0
+			if ctx.Err() == nil || !worker { // else the queue's goroutine stops
+				q.holdLocked()
+			}
+			return true
+		}
+		q.popLocked()
+		m.state = waiting
+		switch {
+		case r.Err == nil:
+			if m.Wide {
+				q.noteLocked(m.Scope, r.Receivers)
+			}
+			if q.outage {
+				q.spell.flushed++
+			}
+			q.answerLocked(m, Result{Receivers: r.Receivers}, nil)
+		case m.w != nil:
+			q.answerLocked(m, Result{}, r.Err)
+		case Unreachable(r.Err):
+			q.dropLocked(1, "Redis unreachable (no outage queue): "+r.Err.Error())
+		default:
+			q.dropLocked(1, "refused by Redis: "+r.Err.Error())
+		}
+	}
+	q.inflight, q.flightB = 0, 0
+	q.countLocked()
+	clear(q.batch)
+	clear(q.send)
+	return false
+}
+
+// hold reports whether m, whose round trip answered err, is to stay queued for a later try:
+// Redis could not be reached, or (for a message nobody waits for) did not answer in time, or
+// it was not sent; or the queue's goroutine is stopping.
+func (q *Queue) hold(ctx context.Context, m *Message, err error, worker bool) bool {
+	switch {
+	case err == nil:
+		return false
+	case err == errNotSent || worker && ctx.Err() != nil:
+		return true
+	case q.cfg.Limits.Messages < 0 || !worker && ctx.Err() != nil:
+		return false
+	case Unreachable(err):
+		return true
+	}
+	return m.w == nil && (errors.Is(err, context.DeadlineExceeded) || isTimeout(err))
+}
+
+// noteLocked remembers the receivers of a scope's Wide message.
+func (q *Queue) noteLocked(scope string, n int64) {
+	if _, ok := q.seen[scope]; !ok && len(q.seen) >= 4096 {
+		clear(q.seen) // namespaces made on the fly: forget rather than grow
+	}
+	q.seen[scope] = n
+}
+
+// run is the queue's goroutine: it publishes what waits, in batches, until the queue is empty
+// or a Drain gives up on it; in an outage it first waits for Redis and the subscribers.
+func (q *Queue) run(ctx context.Context) {
+	backoff := time.Duration(0)
 	for {
 		q.mu.Lock()
 		q.expireLocked(time.Now())
-		if len(q.items) == 0 || r.ctx.Err() != nil {
-			q.endLocked(r, "closed before Redis was back")
+		for q.lenLocked() > 0 && q.itemsLocked()[0].state == cancelled {
+			q.popLocked()
+			q.countLocked()
+		}
+		if q.lenLocked() == 0 || ctx.Err() != nil {
+			q.endLocked("closed before Redis was back")
 			q.mu.Unlock()
 			return
 		}
-		m := q.items[0]
-		want := q.seen[m.Scope]
-		q.mu.Unlock()
-
-		if !ready[m.Scope] {
-			if !q.await(r, m, want) {
-				if !retry() {
-					q.stop(r, "closed before Redis was back")
+		if m := q.itemsLocked()[0]; q.outage && !q.ready[m.Scope] {
+			want := q.seen[m.Scope]
+			q.mu.Unlock()
+			if !q.await(ctx, m.Dest, want) {
+				if !q.retry(ctx, &backoff) {
+					q.stop("closed before Redis was back")
 					return
 				}
 				continue
 			}
-			ready[m.Scope] = true
-		}
-		q.mu.Lock()
-		q.expireLocked(time.Now())
-		if len(q.items) == 0 || q.items[0] != m { // it aged out while the flush waited
+			q.mu.Lock()
+			q.ready[m.Scope] = true
 			q.mu.Unlock()
 			continue
 		}
-		q.inflight = m
+		batch := q.takeLocked()
 		q.mu.Unlock()
-		ctx, cancel := context.WithTimeout(r.ctx, q.cfg.Timeout)
-		n, err := m.Dest.PublishPayload(ctx, m.Channel, m.Payload)
-		cancel()
-		q.mu.Lock()
-		q.inflight = nil
-		q.mu.Unlock()
-		switch {
-		case err == nil:
-		case r.ctx.Err() != nil:
-			q.stop(r, "closed before Redis was back")
-			return
-		case errors.Is(err, redis.ErrClosed):
-			q.stop(r, "Redis client closed")
-			return
-		case Unreachable(err) || errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-			// Redis went away again. A timeout is tried again too: nobody waits for the answer.
-			clear(ready)
-			if !retry() {
-				q.stop(r, "closed before Redis was back")
+		if q.sendBatch(ctx, batch, true) {
+			if !q.retry(ctx, &backoff) {
+				q.stop("closed before Redis was back")
 				return
 			}
 			continue
 		}
 		backoff = 0
-		q.mu.Lock()
-		q.popLocked()
-		if err == nil {
-			q.outage.flushed++
-			if m.Wide {
-				q.noteLocked(m.Scope, n)
-			}
-		} else {
-			q.dropLocked(1, "refused by Redis: "+err.Error())
-		}
-		q.mu.Unlock()
 	}
 }
 
-// stalled reports whether the flush should give up rather than wait for Redis: a Drain is in
-// progress.
+// retry waits before the queue's goroutine tries again, longer each time; false: give up (a
+// Drain is in progress, or ctx ended).
+func (q *Queue) retry(ctx context.Context, backoff *time.Duration) bool {
+	if q.stalled() {
+		return false
+	}
+	*backoff = min(max(2**backoff, 50*time.Millisecond), 500*time.Millisecond)
+	return sleep(ctx, *backoff)
+}
+
+// stalled reports whether the queue's goroutine should give up rather than wait for Redis: a
+// Drain is in progress.
 func (q *Queue) stalled() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.draining > 0
 }
 
-// stop ends the flush run r, dropping what is left.
-func (q *Queue) stop(r *flushRun, reason string) {
+// stop ends the queue's goroutine, dropping what is left.
+func (q *Queue) stop(reason string) {
 	q.mu.Lock()
-	q.endLocked(r, reason)
+	q.endLocked(reason)
 	q.mu.Unlock()
 }
 
-// endLocked ends the flush run r: what is left is dropped for reason, and the end of the
-// outage is logged.
-func (q *Queue) endLocked(r *flushRun, reason string) {
-	if n := len(q.items); n > 0 {
-		clear(q.items)
-		q.items = nil
-		q.cfg.Stats.queued.Add(-int64(n))
-		q.cfg.Stats.bytes.Add(-int64(q.bytes))
-		q.bytes = 0
-		q.dropLocked(n, reason)
+// endLocked ends the queue's goroutine: what is left is dropped for reason (its Sends get an
+// error wrapping Config.Unavailable), the end of an outage is logged, and the queue is idle.
+func (q *Queue) endLocked(reason string) {
+	if n := q.lenLocked(); n > 0 {
+		dropped := 0
+		for _, m := range q.itemsLocked() {
+			if m.state != cancelled {
+				dropped++
+				q.answerLocked(m, Result{}, fmt.Errorf("%w: dropped: %s", q.cfg.Unavailable, reason))
+			}
+		}
+		clear(q.buf)
+		q.buf, q.head, q.bytes = nil, 0, 0
+		if dropped > 0 {
+			q.dropLocked(dropped, reason)
+		}
 	}
-	if q.run == r {
-		q.run = nil
+	if q.outage {
+		q.outage = false
+		s := q.spell
+		took := time.Since(s.since).Round(time.Millisecond)
+		if s.dropped > 0 { // the rate limit may have kept the last drops out of the log
+			q.cfg.Logger.Warn(q.cfg.Name+": outage queue empty again; some messages were dropped",
+				"published", s.flushed, "dropped", s.dropped, "last_reason", s.reason, "queued_for", took)
+		} else {
+			q.cfg.Logger.Info(q.cfg.Name+": outage queue empty again", "published", s.flushed, "queued_for", took)
+		}
+		q.lastLog, q.unlogged = time.Time{}, 0
 	}
-	r.cancel()
-	o := q.outage
-	took := time.Since(o.since).Round(time.Millisecond)
-	if o.dropped > 0 { // the rate limit may have kept the last drops out of the log
-		q.cfg.Logger.Warn(q.cfg.Name+": outage queue empty again; some messages were dropped",
-			"published", o.flushed, "dropped", o.dropped, "last_reason", o.reason, "queued_for", took)
-	} else {
-		q.cfg.Logger.Info(q.cfg.Name+": outage queue empty again", "published", o.flushed, "queued_for", took)
-	}
-	q.outage = outage{}
-	q.lastLog, q.unlogged = time.Time{}, 0
+	q.spell = spell{}
+	q.countLocked()
+	q.idleLocked()
 }
 
-// await waits until the subscribers of m's scope are back: Dest.Subscribers answers with at
-// least want, or has been answering for Settle (or answers at all, during a Drain). It
+// idleLocked marks the queue idle (it is empty).
+func (q *Queue) idleLocked() {
+	q.busy = false
+	if q.idle != nil {
+		close(q.idle)
+		q.idle = nil
+	}
+	if q.ctx.Err() != nil { // a Drain gave up on the last goroutine: the next one gets a new context
+		q.ctx, q.cancel = context.WithCancel(context.Background())
+	}
+}
+
+// await waits until the subscribers of a scope of d are back: Dest.Subscribers answers with
+// at least want, or has been answering for Settle (or answers at all, during a Drain). It
 // returns false when Redis does not answer.
-func (q *Queue) await(r *flushRun, m *Message, want int64) bool {
+func (q *Queue) await(ctx context.Context, d Dest, want int64) bool {
 	var answered time.Time
 	for {
-		ctx, cancel := context.WithTimeout(r.ctx, q.cfg.Timeout)
-		n, err := m.Dest.Subscribers(ctx)
+		cctx, cancel := context.WithTimeout(ctx, q.cfg.Timeout)
+		n, err := d.Subscribers(cctx)
 		cancel()
 		switch {
 		case err != nil:
@@ -464,24 +860,35 @@ func (q *Queue) await(r *flushRun, m *Message, want int64) bool {
 		case time.Since(answered) >= Settle:
 			return true
 		}
-		if !sleep(r.ctx, 50*time.Millisecond) {
+		if !sleep(ctx, 50*time.Millisecond) {
 			return false
 		}
 	}
 }
 
-// Flush waits until the queue is empty (every queued message published, or dropped) or ctx
-// ends.
+// idleChan returns a channel closed once the queue is idle, or nil when it is.
+func (q *Queue) idleChan() <-chan struct{} {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.busy {
+		return nil
+	}
+	if q.idle == nil {
+		q.idle = make(chan struct{})
+	}
+	return q.idle
+}
+
+// Flush waits until the queue is empty (every message handed over published, or dropped) or
+// ctx ends.
 func (q *Queue) Flush(ctx context.Context) error {
 	for {
-		q.mu.Lock()
-		r := q.run
-		q.mu.Unlock()
-		if r == nil {
+		idle := q.idleChan()
+		if idle == nil {
 			return nil
 		}
 		select {
-		case <-r.done:
+		case <-idle:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -489,8 +896,8 @@ func (q *Queue) Flush(ctx context.Context) error {
 }
 
 // Drain publishes what is queued while Redis answers, until ctx ends; it does not wait for a
-// Redis that is away. Then the flush goroutine ends, and what is left is dropped (counted and
-// logged). Drain returns how many messages were dropped meanwhile. The queue stays usable.
+// Redis that is away. Then the queue's goroutine ends, and what is left is dropped (counted
+// and logged). Drain returns how many messages were dropped meanwhile. The queue stays usable.
 func (q *Queue) Drain(ctx context.Context) int {
 	q.mu.Lock()
 	q.draining++
@@ -502,17 +909,19 @@ func (q *Queue) Drain(ctx context.Context) int {
 		q.mu.Unlock()
 	}()
 	for {
-		q.mu.Lock()
-		r := q.run
-		q.mu.Unlock()
-		if r == nil {
+		idle := q.idleChan()
+		if idle == nil {
 			break
 		}
 		select {
-		case <-r.done:
+		case <-idle:
 		case <-ctx.Done():
-			r.cancel()
-			<-r.done
+			q.mu.Lock()
+			if q.busy {
+				q.cancel()
+			}
+			q.mu.Unlock()
+			<-idle
 		}
 	}
 	return int(q.cfg.Stats.dropped.Load() - before)
