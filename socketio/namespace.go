@@ -281,7 +281,14 @@ func (h nsHooks) Deliver(p *parser.Packet, ids []string, f adapter.Flags, onAck 
 			if outgoing == nil {
 				outgoing = newOutgoingEvent(p)
 			}
-			s.notifyOutgoing(outgoing)
+			if h.n.srv.opts.ConnectionStateRecovery != nil {
+				// The adapter delivers under the lock that orders offsets: listeners, which
+				// may emit, run on the socket's dispatcher instead.
+				o, x := outgoing, s
+				s.client.pushTo(s.slot, func(*nspConn) { x.notifyOutgoing(o) })
+			} else {
+				s.notifyOutgoing(outgoing)
+			}
 		}
 		if s.write(msgs, f.Volatile) {
 			sent++

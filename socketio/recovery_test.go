@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/testclient"
 	"github.com/gosockio/gosockio/socketio"
 	"github.com/gosockio/gosockio/socketio/parser"
@@ -343,5 +344,37 @@ func TestNoRecoveryNoPID(t *testing.T) {
 	_, _, off := next(t, c)
 	if off != "" {
 		t.Fatal("an offset without recovery")
+	}
+}
+
+// TestRecoveryOutgoingListenerEmits: a listener of outgoing events that emits does not deadlock
+// the adapter, which delivers under the lock that orders offsets.
+func TestRecoveryOutgoingListenerEmits(t *testing.T) {
+	e := newRecoveryEnv(t, socketio.ConnectionStateRecovery{})
+	c, _ := e.connect(nil)
+	sock := waitSocket(t, e.conns)
+	sock.OnAnyOutgoing(func(ev *socketio.Event) {
+		if ev.Name == "e" {
+			_ = sock.Emit("echo")
+			_ = e.srv.Emit("echo-all")
+		}
+	})
+	_ = e.srv.Emit("e", 1)
+	for _, want := range []string{"e", "echo", "echo-all"} {
+		if name, _, _ := next(t, c); name != want {
+			t.Fatalf("got %q, want %q", name, want)
+		}
+	}
+}
+
+// TestRecoveryNeedsSessionStore: an adapter that keeps no sessions is refused.
+func TestRecoveryNeedsSessionStore(t *testing.T) {
+	plain := func(l *adapter.Local) (adapter.Adapter, error) {
+		a, err := adapter.Memory(l)
+		return struct{ adapter.Adapter }{a}, err
+	}
+	_, err := socketio.NewServer(socketio.Options{Adapter: plain, ConnectionStateRecovery: &socketio.ConnectionStateRecovery{}})
+	if err == nil {
+		t.Fatal("NewServer accepted recovery with an adapter that keeps no sessions")
 	}
 }

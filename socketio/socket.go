@@ -179,7 +179,8 @@ func (s *Socket) OnAny(h func(*Event) error) func() {
 func (s *Socket) OffAny() { s.anys.clear(&s.mu, "") }
 
 // OnAnyOutgoing registers a handler called for every event sent to the client (by Emit or a
-// broadcast). The Event has no acknowledgement.
+// broadcast). The Event has no acknowledgement. With connection-state recovery on, it runs on
+// the socket's handler goroutine once the event is queued (the event then ends with its offset).
 func (s *Socket) OnAnyOutgoing(h func(*Event)) {
 	s.mu.Lock()
 	s.outListeners = append(s.outListeners, h)
