@@ -571,11 +571,19 @@ func (s *Socket) onClose(reason string) {
 	for _, f := range before {
 		s.nsp.srv.safeCall(func() error { f(reason); return nil }, "nsp", s.nsp.name, "sid", s.id)
 	}
-	s.persist(reason)
+	var rooms []string
+	if s.recoverable(reason) {
+		rooms = s.Rooms()
+	}
 	s.closeDone()
 	s.nsp.remove(s)
 	s.client.remove(s)
 	s.connected.Store(false)
+	if rooms != nil {
+		// Once the socket is gone from the namespace: a client coming back at once must not
+		// find this socket, which has its id, still there.
+		s.persist(rooms)
+	}
 	s.mu.Lock()
 	after := s.onDisconnect
 	s.acks = nil
@@ -596,12 +604,13 @@ var recoverableReasons = map[string]bool{
 	ReasonForcedServerClose:  true,
 }
 
-// persist keeps the socket's session for a recovery, when recovery is on and reason allows it.
-func (s *Socket) persist(reason string) {
-	rc := s.nsp.srv.opts.ConnectionStateRecovery
-	if rc == nil || s.pid == "" || !recoverableReasons[reason] {
-		return
-	}
+// recoverable tells whether the socket's session is to be kept after a disconnection for reason.
+func (s *Socket) recoverable(reason string) bool {
+	return s.nsp.srv.opts.ConnectionStateRecovery != nil && s.pid != "" && recoverableReasons[reason]
+}
+
+// persist keeps the socket's session, with the rooms it was in, for a recovery.
+func (s *Socket) persist(rooms []string) {
 	store, ok := s.nsp.Adapter().(adapter.SessionStore)
 	if !ok {
 		return
@@ -611,9 +620,9 @@ func (s *Socket) persist(reason string) {
 	err := store.PersistSession(ctx, adapter.Session{
 		SID:     s.id,
 		PID:     s.pid,
-		Rooms:   s.Rooms(),
+		Rooms:   rooms,
 		Data:    s.Data(),
-		Expires: time.Now().Add(rc.MaxDisconnectionDuration),
+		Expires: time.Now().Add(s.nsp.srv.opts.ConnectionStateRecovery.MaxDisconnectionDuration),
 	})
 	if err != nil && !errors.Is(err, adapter.ErrClosed) {
 		s.nsp.srv.log.Warn("socketio: cannot keep the session for recovery", "nsp", s.nsp.name, "sid", s.id, "err", err)
