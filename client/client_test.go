@@ -552,9 +552,15 @@ func TestPingTimeoutAndParseError(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 				io.WriteString(w, "6")
 			})
-			s := connect(t, url, client.Options{NoReconnection: true})
+			m, err := client.NewManager(url, client.Options{NoReconnection: true, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			s := m.Socket("/", nil)
 			reasons := make(chan string, 1)
 			s.OnDisconnect(func(r string) { reasons <- r })
+			s.Connect()
 			if r := recv(t, reasons); r != c.want {
 				t.Fatalf("reason %q, want %q", r, c.want)
 			}
@@ -576,5 +582,92 @@ func TestBackoffDefaults(t *testing.T) {
 				t.Fatalf("attempt %d: %v not in [%v, %v]", attempt, d, lo, hi)
 			}
 		}
+	}
+}
+
+// TestConnectionStateRecovery: after a lost connection the client sends its pid and last
+// offset; the server restores the session (same id, Recovered) and the missed events.
+func TestConnectionStateRecovery(t *testing.T) {
+	srv, err := socketio.NewServer(socketio.Options{Logger: quiet, ConnectionStateRecovery: &socketio.ConnectionStateRecovery{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverSockets := make(chan *socketio.Socket, 2)
+	srv.OnConnection(func(s *socketio.Socket) { serverSockets <- s })
+	hs := httptest.NewServer(srv)
+	defer func() { hs.CloseClientConnections(); hs.Close(); srv.Close(context.Background()) }()
+	s := connect(t, hs.URL, client.Options{Transports: []string{"websocket"}, ReconnectionDelay: 300 * time.Millisecond, RandomizationFactor: -1})
+	got := make(chan string, 10)
+	s.On("news", client.Handle(func(ev *client.Event, x string) error { got <- x; return nil }))
+	reasons := make(chan string, 1)
+	s.OnDisconnect(func(r string) { reasons <- r })
+	connected := make(chan struct{}, 1)
+	s.OnConnect(func() { connected <- struct{}{} })
+	id := s.ID()
+	srv.Emit("news", "one")
+	if x := recv(t, got); x != "one" {
+		t.Fatal(x)
+	}
+	ss := recv(t, serverSockets)
+	gone := make(chan struct{})
+	ss.OnDisconnect(func(string) { close(gone) })
+	ss.Conn().Close()
+	recv(t, gone)
+	if r := recv(t, reasons); r != client.ReasonTransportClose {
+		t.Fatalf("reason %q", r)
+	}
+	srv.Emit("news", "missed")
+	recv(t, connected)
+	if !s.Recovered() || s.ID() != id {
+		t.Fatalf("recovered %v, id %q (was %q)", s.Recovered(), s.ID(), id)
+	}
+	if x := recv(t, got); x != "missed" {
+		t.Fatal(x)
+	}
+}
+
+// TestTLS: https and wss with the standard library's TLS configuration.
+func TestTLS(t *testing.T) {
+	srv, _ := socketio.NewServer(socketio.Options{Logger: quiet})
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.On("ping", func(ev *socketio.Event) error { return ev.Ack("pong") })
+	})
+	hs := httptest.NewTLSServer(srv)
+	defer func() { hs.CloseClientConnections(); hs.Close(); srv.Close(context.Background()) }()
+	tlsConf := hs.Client().Transport.(*http.Transport).TLSClientConfig
+	s := connect(t, hs.URL, client.Options{TLSConfig: tlsConf})
+	a, err := s.Timeout(5*time.Second).EmitWithAck(context.Background(), "ping")
+	var x string
+	if err != nil || a.Bind(&x) != nil || x != "pong" {
+		t.Fatalf("%v %q", err, x)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Manager().Transport() != "websocket" && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s.Manager().Transport() != "websocket" {
+		t.Fatal("no upgrade to wss")
+	}
+}
+
+// TestCloseFromHandler: Close called by a handler does not deadlock; the goroutines end
+// (TestMain checks).
+func TestCloseFromHandler(t *testing.T) {
+	_, hs := newServer(t, engineio.Options{}, func(io *socketio.Server) {
+		io.OnConnection(func(s *socketio.Socket) { s.Emit("bye") })
+	})
+	m, err := client.NewManager(hs.URL, client.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.Socket("/", nil)
+	closed := make(chan error, 1)
+	s.On("bye", func(*client.Event) error { closed <- s.Close(); return nil })
+	s.Connect()
+	if err := recv(t, closed); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Emit("x"); !errors.Is(err, client.ErrClosed) {
+		t.Fatalf("emit after close: %v", err)
 	}
 }

@@ -407,8 +407,8 @@ func (m *Manager) install(e *engine, reconnected bool, attempts int) bool {
 	m.opening = false
 	m.dec.Reset()
 	open, recon := m.onOpen, m.onReconnect
-	m.mu.Unlock()
 	e.start(m.onMessage, func(reason string, err error) { m.onEngineClose(e, reason, err) })
+	m.mu.Unlock()
 	m.loop.post(func() {
 		for _, f := range open {
 			f()
@@ -563,15 +563,11 @@ func newLoop() *loop {
 	return l
 }
 
-func (l *loop) post(f func()) { l.enqueue(f, false) }
-
-// postNoWait queues f even above the bound (state changes, called from the loop itself).
-func (l *loop) postNoWait(f func()) { l.enqueue(f, true) }
-
-func (l *loop) enqueue(f func(), force bool) {
+// post queues f; above loopMax queued calls it waits, unless called from the loop itself.
+func (l *loop) post(f func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !force && curGoroutineID() != l.gid {
+	if len(l.q) >= loopMax && curGoroutineID() != l.gid {
 		for len(l.q) >= loopMax && !l.stopped {
 			l.cond.Wait()
 		}

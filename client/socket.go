@@ -141,7 +141,11 @@ type Socket struct {
 	connected   bool
 	id          string
 	connectSent *engine // the session a CONNECT was sent on
-	buf         []*parser.Packet
+	pid         string  // the private session id the server gave, with connection-state recovery
+	lastOffset  string  // the offset of the last event received, with recovery
+	recovered   bool
+	buf         []*parser.Packet // to send once connected
+	recvBuf     []*parser.Packet // received before the CONNECT answer
 	acks        map[uint64]*pendingAck
 	nextAck     uint64
 	handlers    map[string][]*handler
@@ -177,6 +181,14 @@ func (s *Socket) ID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.id
+}
+
+// Recovered reports whether the last connection recovered the previous session (the server's
+// connection-state recovery: same id, rooms, and the events missed meanwhile).
+func (s *Socket) Recovered() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recovered
 }
 
 // Connected reports whether the Socket is connected.
@@ -230,6 +242,19 @@ func (s *Socket) sendConnect(e *engine) {
 	if f, ok := auth.(func() any); ok {
 		auth = f()
 	}
+	s.mu.Lock()
+	pid, offset := s.pid, s.lastOffset
+	s.mu.Unlock()
+	if pid != "" { // as the JS client: {pid, offset, ...auth}
+		merged := map[string]any{}
+		if auth != nil {
+			if b, err := json.Marshal(auth); err == nil {
+				json.Unmarshal(b, &merged)
+			}
+		}
+		merged["pid"], merged["offset"] = pid, offset
+		auth = merged
+	}
 	if auth != nil {
 		b, err := json.Marshal(auth)
 		if err != nil {
@@ -253,6 +278,7 @@ func (s *Socket) onPacket(p *parser.Packet) error {
 	case parser.Connect:
 		var d struct {
 			SID string `json:"sid"`
+			PID string `json:"pid"`
 		}
 		if err := json.Unmarshal(p.Data, &d); err != nil || d.SID == "" {
 			return fmt.Errorf("client: bad CONNECT payload: %w", errParse)
@@ -263,13 +289,24 @@ func (s *Socket) onPacket(p *parser.Packet) error {
 			return nil
 		}
 		s.connected, s.id = true, d.SID
-		buf := s.buf
-		s.buf = nil
+		s.recovered = d.PID != "" && d.PID == s.pid
+		s.pid = d.PID
+		buf, recv := s.buf, s.recvBuf
+		s.buf, s.recvBuf = nil, nil
+		calls := make([]func(), 0, len(recv))
+		for _, q := range recv {
+			if name, args, err := parser.EventArgs(q); err == nil {
+				calls = append(calls, s.dispatchLocked(q, name, args))
+			}
+		}
 		hooks := slices.Clone(s.onConnect)
 		for _, q := range buf {
 			s.m.send(q)
 		}
 		s.mu.Unlock()
+		for _, f := range calls {
+			s.m.loop.post(f)
+		}
 		s.m.loop.post(func() {
 			for _, h := range hooks {
 				h.f()
@@ -302,48 +339,17 @@ func (s *Socket) onPacket(p *parser.Packet) error {
 		}
 		s.mu.Lock()
 		if !s.connected {
+			// As the JS client's receive buffer: events before the CONNECT answer (the missed
+			// packets of a recovered session) are handled once connected.
+			if s.active.Load() && len(s.recvBuf) < s.m.opts.MaxBufferedPackets {
+				s.recvBuf = append(s.recvBuf, p)
+			}
 			s.mu.Unlock()
 			return nil
 		}
-		hs := slices.Clone(s.handlers[name])
-		anyH := slices.Clone(s.anyH)
-		if len(hs) > 0 {
-			kept := s.handlers[name][:0:0]
-			for _, h := range s.handlers[name] {
-				if !h.once {
-					kept = append(kept, h)
-				}
-			}
-			if len(kept) == 0 {
-				delete(s.handlers, name)
-			} else {
-				s.handlers[name] = kept
-			}
-		}
+		f := s.dispatchLocked(p, name, args)
 		s.mu.Unlock()
-		ev := &Event{Name: name, Socket: s, args: args}
-		if p.HasID {
-			id := p.ID
-			var sent atomic.Bool
-			ev.ack = func(vals []any) error {
-				if sent.Swap(true) {
-					return ErrNoAck
-				}
-				data, atts, err := parser.MarshalArgs(vals...)
-				if err != nil {
-					return err
-				}
-				return s.sendIfConnected(&parser.Packet{Type: parser.Ack, Nsp: s.nsp, ID: id, HasID: true, Data: data, Attachments: atts})
-			}
-		}
-		s.m.loop.post(func() {
-			for _, h := range anyH {
-				s.call(h, ev)
-			}
-			for _, h := range hs {
-				s.call(h, ev)
-			}
-		})
+		s.m.loop.post(f)
 	case parser.Ack, parser.BinaryAck:
 		args, err := parser.AckArgs(p)
 		if err != nil {
@@ -362,6 +368,55 @@ func (s *Socket) onPacket(p *parser.Packet) error {
 		s.m.maybeClose()
 	}
 	return nil
+}
+
+// dispatchLocked returns the call of an event's handlers, to be posted on the Manager's loop
+// once s.mu (held) is released.
+func (s *Socket) dispatchLocked(p *parser.Packet, name string, args parser.Args) func() {
+	if s.pid != "" && args.Len() > 0 {
+		var off string
+		if raw := args.Raw(args.Len() - 1); len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &off) == nil {
+			s.lastOffset = off
+		}
+	}
+	hs := slices.Clone(s.handlers[name])
+	anyH := slices.Clone(s.anyH)
+	if len(hs) > 0 {
+		kept := s.handlers[name][:0:0]
+		for _, h := range s.handlers[name] {
+			if !h.once {
+				kept = append(kept, h)
+			}
+		}
+		if len(kept) == 0 {
+			delete(s.handlers, name)
+		} else {
+			s.handlers[name] = kept
+		}
+	}
+	ev := &Event{Name: name, Socket: s, args: args}
+	if p.HasID {
+		id := p.ID
+		var sent atomic.Bool
+		ev.ack = func(vals []any) error {
+			if sent.Swap(true) {
+				return ErrNoAck
+			}
+			data, atts, err := parser.MarshalArgs(vals...)
+			if err != nil {
+				return err
+			}
+			return s.sendIfConnected(&parser.Packet{Type: parser.Ack, Nsp: s.nsp, ID: id, HasID: true, Data: data, Attachments: atts})
+		}
+	}
+	return func() {
+		for _, h := range anyH {
+			s.call(h, ev)
+		}
+		for _, h := range hs {
+			s.call(h, ev)
+		}
+	}
 }
 
 func (s *Socket) call(h *handler, ev *Event) {
