@@ -671,3 +671,23 @@ func TestCloseFromHandler(t *testing.T) {
 		t.Fatalf("emit after close: %v", err)
 	}
 }
+
+// TestDisconnectThenConnect: Connect right after Disconnect (while the session closes) connects
+// on a new session.
+func TestDisconnectThenConnect(t *testing.T) {
+	_, hs := newServer(t, engineio.Options{}, nil)
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			s := connect(t, hs.URL, client.Options{Transports: tr.list})
+			connected := make(chan struct{}, 1)
+			s.OnConnect(func() { connected <- struct{}{} })
+			first := s.ID()
+			s.Disconnect()
+			s.Connect()
+			recv(t, connected)
+			if s.ID() == "" || s.ID() == first {
+				t.Fatalf("id %q (was %q)", s.ID(), first)
+			}
+		})
+	}
+}

@@ -472,13 +472,18 @@ func (m *Manager) onEngineClose(e *engine, reason string, err error) {
 		}
 	})
 	m.forEachSocket(func(s *Socket) { s.onClose(reason) })
-	if recon {
-		m.mu.Lock()
-		if m.anyActiveLocked() {
+	m.mu.Lock()
+	if !m.closed && m.anyActiveLocked() {
+		switch {
+		case reason == reasonForcedClose:
+			// The client closed the session (its last Socket left) and a Socket connected
+			// since: a new session at once.
+			m.openLocked(false)
+		case recon:
 			m.openLocked(true)
 		}
-		m.mu.Unlock()
 	}
+	m.mu.Unlock()
 }
 
 // send writes a Socket.IO packet on the current session.
