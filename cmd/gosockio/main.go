@@ -3,6 +3,7 @@
 //
 //	gosockio serve [flags]                       run a server (gosockio serve -h)
 //	gosockio emit [flags] event [json-arg ...]   send an event to a cluster through Redis
+//	gosockio listen [flags] url [event ...]      print the events a client receives (the Go client)
 //
 // serve takes its configuration from flags or GOSOCKIO_* environment variables: listen
 // address, Socket.IO path, Redis (none: a single node on the in-memory adapter; "embedded": an
@@ -35,6 +36,7 @@ func run(args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(os.Stderr, "usage: gosockio serve [flags]   (gosockio serve -h for the flags)")
 		fmt.Fprintln(os.Stderr, "       gosockio emit [flags] event [json-arg ...]   (gosockio emit -h)")
+		fmt.Fprintln(os.Stderr, "       gosockio listen [flags] url [event ...]   (gosockio listen -h)")
 		if len(args) == 0 {
 			return errors.New("missing subcommand")
 		}
@@ -47,8 +49,12 @@ func run(args []string) error {
 		return serveCommand(ctx, args[1:], os.Stderr, nil)
 	case "emit":
 		return emitCommand(args[1:], os.Stderr)
+	case "listen":
+		ctx, stop := signalContext()
+		defer stop()
+		return listenCommand(ctx, args[1:], os.Stdout, os.Stderr)
 	default:
-		return fmt.Errorf("unknown subcommand %q (want serve or emit)", args[0])
+		return fmt.Errorf("unknown subcommand %q (want serve, emit or listen)", args[0])
 	}
 }
 
