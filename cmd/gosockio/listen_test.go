@@ -1,34 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gosockio/gosockio/internal/testlog"
 	"github.com/gosockio/gosockio/socketio"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestListen: `gosockio listen` connects, sends --emit on connection and prints the events
 // it receives (only those named) as JSON lines; a refusal ends it with the server's message.
@@ -51,7 +33,7 @@ func TestListen(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out testlog.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- listenCommand(ctx, []string{"--emit", `["join","room1"]`, hs.URL, "news"}, &out, testWriter{t})
