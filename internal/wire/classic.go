@@ -269,6 +269,18 @@ func unmarshalClassicRequest(data []byte, r *ClassicRequest) error {
 	if err != nil {
 		return err
 	}
+	if err := r.decodeType(o); err != nil {
+		return err
+	}
+	var f requestFields
+	if err := f.read(o, r); err != nil {
+		return err
+	}
+	return r.decodeBody(&f)
+}
+
+// decodeType reads and checks the request's type: a known request, not a response.
+func (r *ClassicRequest) decodeType(o Object) error {
 	t, ok := o.Get("type")
 	if !ok {
 		return missing("", "type")
@@ -284,7 +296,18 @@ func unmarshalClassicRequest(data []byte, r *ClassicRequest) error {
 	if r.Type == RequestBroadcastClientCount || r.Type == RequestBroadcastAck {
 		return fmt.Errorf("type %v is a response", r.Type)
 	}
-	var opts, sid, room, rooms, args, packet any
+	return nil
+}
+
+// requestFields are the members of a classic request whose meaning depends on its type.
+type requestFields struct {
+	opts, sid, room, rooms, args, packet any
+}
+
+// read sets the members every request type reads the same way (uid, requestId, close) and keeps
+// the others in f.
+func (f *requestFields) read(o Object, r *ClassicRequest) error {
+	var err error
 	for _, m := range o {
 		switch m.Key {
 		case "uid":
@@ -294,72 +317,86 @@ func unmarshalClassicRequest(data []byte, r *ClassicRequest) error {
 				r.RequestID, err = asString(m.Value, "", "requestId")
 			}
 		case "opts":
-			opts = m.Value
+			f.opts = m.Value
 		case "rooms":
-			rooms = m.Value
+			f.rooms = m.Value
 		case "close":
 			if m.Value != nil {
 				r.Close, err = asBool(m.Value, "", "close")
 			}
 		case "sid":
-			sid = m.Value
+			f.sid = m.Value
 		case "room":
-			room = m.Value
+			f.room = m.Value
 		case "data":
-			args = m.Value
+			f.args = m.Value
 		case "packet":
-			packet = m.Value
+			f.packet = m.Value
 		}
 		if err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// decodeBody decodes the members r's type needs, and fails on one it needs that is missing.
+func (r *ClassicRequest) decodeBody(f *requestFields) error {
+	var err error
 	switch r.Type {
 	case RequestSockets:
-		r.Rooms, err = decodeRooms(rooms, "", "rooms")
+		r.Rooms, err = decodeRooms(f.rooms, "", "rooms")
 	case RequestRemoteJoin, RequestRemoteLeave, RequestRemoteDisconnect:
-		switch {
-		case opts != nil:
-			if r.Opts, err = decodeOpts(opts, ""); err != nil {
-				return err
-			}
-			if r.Type != RequestRemoteDisconnect {
-				r.Rooms, err = decodeRooms(rooms, "", "rooms")
-			}
-		case sid != nil:
-			if r.SID, err = asID(sid, "", "sid"); err != nil {
-				return err
-			}
-			if r.Type != RequestRemoteDisconnect {
-				if room == nil {
-					return missing("", "room")
-				}
-				r.Room, err = decodeRoom(room, "", "room")
-			}
-		default:
-			return missing("", "opts")
-		}
+		err = r.decodeRemoteTarget(f)
 	case RequestRemoteFetch:
-		if opts == nil {
+		if f.opts == nil {
 			return missing("", "opts")
 		}
-		r.Opts, err = decodeOpts(opts, "")
+		r.Opts, err = decodeOpts(f.opts, "")
 	case RequestServerSideEmit:
-		if args == nil {
+		if f.args == nil {
 			return missing("", "data")
 		}
-		r.Args, err = asArray(args, "", "data")
+		r.Args, err = asArray(f.args, "", "data")
 	case RequestBroadcast:
-		if packet == nil {
+		if f.packet == nil {
 			return missing("", "packet")
 		}
-		if opts == nil {
+		if f.opts == nil {
 			return missing("", "opts")
 		}
-		if r.Packet, err = decodePacket(packet, "packet", true); err != nil {
+		if r.Packet, err = decodePacket(f.packet, "packet", true); err != nil {
 			return err
 		}
-		r.Opts, err = decodeOpts(opts, "")
+		r.Opts, err = decodeOpts(f.opts, "")
+	}
+	return err
+}
+
+// decodeRemoteTarget decodes whom a remote join, leave or disconnect is for: the sockets that
+// opts selects (Node's addSockets and co.), or one socket by sid (the legacy remoteJoin and co.).
+func (r *ClassicRequest) decodeRemoteTarget(f *requestFields) error {
+	var err error
+	switch {
+	case f.opts != nil:
+		if r.Opts, err = decodeOpts(f.opts, ""); err != nil {
+			return err
+		}
+		if r.Type != RequestRemoteDisconnect {
+			r.Rooms, err = decodeRooms(f.rooms, "", "rooms")
+		}
+	case f.sid != nil:
+		if r.SID, err = asID(f.sid, "", "sid"); err != nil {
+			return err
+		}
+		if r.Type != RequestRemoteDisconnect {
+			if f.room == nil {
+				return missing("", "room")
+			}
+			r.Room, err = decodeRoom(f.room, "", "room")
+		}
+	default:
+		return missing("", "opts")
 	}
 	return err
 }
