@@ -242,12 +242,31 @@ func (f *fixer) fix(v reflect.Value, start, end int) error {
 	if !f.a.hasPlaceholder(start, end) {
 		return nil
 	}
-	// Go where json.Unmarshal went: through non-nil pointers, and into the pointer an
-	// interface holds.
+	v, ok := settable(v)
+	if !ok {
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Interface:
+		return f.fixInterface(v, start, end)
+	case reflect.Slice, reflect.Array:
+		return f.fixElements(v, start, end)
+	case reflect.Map:
+		return f.fixMap(v, start, end)
+	case reflect.Struct:
+		return f.fixStruct(v, start, end)
+	}
+	return nil
+}
+
+// settable goes where json.Unmarshal went: through non-nil pointers, and into the pointer an
+// interface holds. It reports false where json.Unmarshal stopped (a nil pointer, or a value
+// that unmarshals itself).
+func settable(v reflect.Value) (reflect.Value, bool) {
 	for {
 		if v.Kind() == reflect.Pointer {
 			if v.IsNil() || isUnmarshaler(v.Type()) {
-				return nil
+				return v, false
 			}
 			v = v.Elem()
 			continue
@@ -258,86 +277,98 @@ func (f *fixer) fix(v reflect.Value, start, end int) error {
 		}
 		break
 	}
-	if isUnmarshaler(reflect.PointerTo(v.Type())) {
+	return v, !isUnmarshaler(reflect.PointerTo(v.Type()))
+}
+
+// fixInterface sets an empty interface to the value at start:end, attachments resolved.
+func (f *fixer) fixInterface(v reflect.Value, start, end int) error {
+	if v.NumMethod() != 0 || !v.CanSet() {
 		return nil
 	}
-	switch v.Kind() {
-	case reflect.Interface:
-		if v.NumMethod() != 0 || !v.CanSet() {
-			return nil
+	x, err := f.a.valueAt(start, end)
+	if err != nil {
+		return err
+	}
+	if x == nil {
+		v.SetZero()
+	} else {
+		v.Set(reflect.ValueOf(x))
+	}
+	return nil
+}
+
+// fixElements fixes the elements of a slice or array from the JSON array at start:end.
+func (f *fixer) fixElements(v reflect.Value, start, end int) error {
+	if f.a.data[start] != '[' {
+		return nil
+	}
+	elems, err := f.elements(start, end)
+	if err != nil {
+		return err
+	}
+	for j, el := range elems {
+		if j >= v.Len() {
+			break
 		}
-		x, err := f.a.valueAt(start, end)
-		if err != nil {
+		if err := f.fix(v.Index(j), el.Start, el.End); err != nil {
 			return err
 		}
-		if x == nil {
-			v.SetZero()
-		} else {
-			v.Set(reflect.ValueOf(x))
+	}
+	return nil
+}
+
+// fixMap fixes the values of a map with string keys from the JSON object at start:end.
+func (f *fixer) fixMap(v reflect.Value, start, end int) error {
+	kt := v.Type().Key()
+	if f.a.data[start] != '{' || v.IsNil() || kt.Kind() != reflect.String || isUnmarshaler(reflect.PointerTo(kt)) {
+		return nil
+	}
+	members, err := f.members(start, end)
+	if err != nil {
+		return err
+	}
+	for j, m := range members {
+		if !f.a.hasPlaceholder(m.Start, m.End) || laterKey(members[j+1:], m.Key) {
+			continue
 		}
-	case reflect.Slice, reflect.Array:
-		if f.a.data[start] != '[' {
-			return nil
+		k := reflect.ValueOf(m.Key).Convert(kt)
+		el := reflect.New(v.Type().Elem()).Elem()
+		if cur := v.MapIndex(k); cur.IsValid() {
+			el.Set(cur)
 		}
-		elems, err := f.elements(start, end)
-		if err != nil {
+		if err := f.fix(el, m.Start, m.End); err != nil {
 			return err
 		}
-		for j, el := range elems {
-			if j >= v.Len() {
-				break
-			}
-			if err := f.fix(v.Index(j), el.Start, el.End); err != nil {
-				return err
-			}
+		v.SetMapIndex(k, el)
+	}
+	return nil
+}
+
+// fixStruct fixes the fields of a struct from the JSON object at start:end, with
+// encoding/json's field rules.
+func (f *fixer) fixStruct(v reflect.Value, start, end int) error {
+	if f.a.data[start] != '{' {
+		return nil
+	}
+	members, err := f.members(start, end)
+	if err != nil {
+		return err
+	}
+	si := jsjson.StructFields(v.Type())
+	for j, m := range members {
+		if !f.a.hasPlaceholder(m.Start, m.End) {
+			continue
 		}
-	case reflect.Map:
-		kt := v.Type().Key()
-		if f.a.data[start] != '{' || v.IsNil() || kt.Kind() != reflect.String || isUnmarshaler(reflect.PointerTo(kt)) {
-			return nil
+		fd, ok := si.Lookup(m.Key)
+		if !ok || laterField(si, members[j+1:], fd) {
+			continue
 		}
-		members, err := f.members(start, end)
-		if err != nil {
+		fv, ok := jsjson.FieldByIndex(v, fd.Index)
+		if !ok {
+			continue
+		}
+		if err := f.fix(fv, m.Start, m.End); err != nil {
 			return err
-		}
-		for j, m := range members {
-			if !f.a.hasPlaceholder(m.Start, m.End) || laterKey(members[j+1:], m.Key) {
-				continue
-			}
-			k := reflect.ValueOf(m.Key).Convert(kt)
-			el := reflect.New(v.Type().Elem()).Elem()
-			if cur := v.MapIndex(k); cur.IsValid() {
-				el.Set(cur)
-			}
-			if err := f.fix(el, m.Start, m.End); err != nil {
-				return err
-			}
-			v.SetMapIndex(k, el)
-		}
-	case reflect.Struct:
-		if f.a.data[start] != '{' {
-			return nil
-		}
-		members, err := f.members(start, end)
-		if err != nil {
-			return err
-		}
-		si := jsjson.StructFields(v.Type())
-		for j, m := range members {
-			if !f.a.hasPlaceholder(m.Start, m.End) {
-				continue
-			}
-			fd, ok := si.Lookup(m.Key)
-			if !ok || laterField(si, members[j+1:], fd) {
-				continue
-			}
-			fv, ok := jsjson.FieldByIndex(v, fd.Index)
-			if !ok {
-				continue
-			}
-			if err := f.fix(fv, m.Start, m.End); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
