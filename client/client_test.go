@@ -393,9 +393,14 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 	}
 	recv(t, reconnErr)
 	s.Emit("buffered")
-	ln2, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Skipf("cannot listen again on %s: %v", addr, err)
+	var ln2 net.Listener
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if ln2, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cannot listen again on %s: %v", addr, err)
+		}
 	}
 	srv2, hs2 := start(ln2)
 	defer func() { hs2.CloseClientConnections(); hs2.Close(); srv2.Close(ctx) }()
