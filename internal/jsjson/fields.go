@@ -46,6 +46,26 @@ func StructFields(t reflect.Type) *Struct {
 }
 
 func buildStruct(t reflect.Type) *Struct {
+	fields := dominantFields(collectFields(t))
+	si := &Struct{
+		Fields: fields,
+		exact:  make(map[string]int, len(fields)),
+		folded: make(map[string]int, len(fields)),
+	}
+	for i, f := range fields {
+		si.exact[f.Name] = i
+		k := foldName(f.Name)
+		if _, ok := si.folded[k]; !ok {
+			si.folded[k] = i
+		}
+	}
+	return si
+}
+
+// collectFields walks t and its embedded structs breadth first, as encoding/json does, and
+// returns every candidate field (a field of a struct embedded twice at one depth comes twice,
+// so that it cancels itself in dominantFields).
+func collectFields(t reflect.Type) []Field {
 	type level struct {
 		typ   reflect.Type
 		index []int
@@ -64,62 +84,75 @@ func buildStruct(t reflect.Type) *Struct {
 			}
 			visited[l.typ] = true
 			for i := range l.typ.NumField() {
-				sf := l.typ.Field(i)
-				if sf.Anonymous {
-					et := sf.Type
-					if et.Kind() == reflect.Pointer {
-						et = et.Elem()
+				f, embed, ok := fieldOf(l.typ.Field(i), append(slices.Clip(l.index), i))
+				switch {
+				case !ok:
+				case embed != nil:
+					if nextCount[embed]++; nextCount[embed] == 1 {
+						next = append(next, level{typ: embed, index: f.Index})
 					}
-					if !sf.IsExported() && et.Kind() != reflect.Struct {
-						continue
-					}
-				} else if !sf.IsExported() {
-					continue
-				}
-				tag := sf.Tag.Get("json")
-				if tag == "-" {
-					continue
-				}
-				name, opts, _ := strings.Cut(tag, ",")
-				if !validTagName(name) {
-					name = ""
-				}
-				index := append(slices.Clip(l.index), i)
-				ft := sf.Type
-				if ft.Name() == "" && ft.Kind() == reflect.Pointer {
-					ft = ft.Elem()
-				}
-				if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
-					f := Field{
-						Name:      name,
-						Index:     index,
-						Type:      sf.Type,
-						tagged:    name != "",
-						omitEmpty: hasOption(opts, "omitempty"),
-						omitZero:  hasOption(opts, "omitzero"),
-						quoted:    hasOption(opts, "string") && scalarKind(ft.Kind()),
-					}
-					if f.Name == "" {
-						f.Name = sf.Name
-					}
-					f.key = append(AppendString(nil, f.Name), ':')
+				default:
 					fields = append(fields, f)
 					if count[l.typ] > 1 {
 						// The same struct embedded twice at one depth: its fields
-						// collide with themselves and are dropped below.
+						// collide with themselves and are dropped.
 						fields = append(fields, f)
 					}
-					continue
-				}
-				if nextCount[ft]++; nextCount[ft] == 1 {
-					next = append(next, level{typ: ft, index: index})
 				}
 			}
 		}
 	}
+	return fields
+}
 
-	// Keep, for each name, the field that dominates: the shallowest, then a tagged one;
-	// two candidates of equal standing cancel each other.
+// fieldOf describes struct field sf at index: a field (ok), or an untagged embedded struct to
+// walk into (embed, with f.Index set), or nothing (ok false: unexported, or tagged "-").
+func fieldOf(sf reflect.StructField, index []int) (f Field, embed reflect.Type, ok bool) {
+	if sf.Anonymous {
+		et := sf.Type
+		if et.Kind() == reflect.Pointer {
+			et = et.Elem()
+		}
+		if !sf.IsExported() && et.Kind() != reflect.Struct {
+			return Field{}, nil, false
+		}
+	} else if !sf.IsExported() {
+		return Field{}, nil, false
+	}
+	tag := sf.Tag.Get("json")
+	if tag == "-" {
+		return Field{}, nil, false
+	}
+	name, opts, _ := strings.Cut(tag, ",")
+	if !validTagName(name) {
+		name = ""
+	}
+	ft := sf.Type
+	if ft.Name() == "" && ft.Kind() == reflect.Pointer {
+		ft = ft.Elem()
+	}
+	if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
+		return Field{Index: index}, ft, true
+	}
+	f = Field{
+		Name:      name,
+		Index:     index,
+		Type:      sf.Type,
+		tagged:    name != "",
+		omitEmpty: hasOption(opts, "omitempty"),
+		omitZero:  hasOption(opts, "omitzero"),
+		quoted:    hasOption(opts, "string") && scalarKind(ft.Kind()),
+	}
+	if f.Name == "" {
+		f.Name = sf.Name
+	}
+	f.key = append(AppendString(nil, f.Name), ':')
+	return f, nil, true
+}
+
+// dominantFields keeps, for each name, the field that dominates: the shallowest, then a tagged
+// one; two candidates of equal standing cancel each other. The result is in index order.
+func dominantFields(fields []Field) []Field {
 	slices.SortFunc(fields, func(a, b Field) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
@@ -147,20 +180,7 @@ func buildStruct(t reflect.Type) *Struct {
 		i = j
 	}
 	slices.SortFunc(out, func(a, b Field) int { return slices.Compare(a.Index, b.Index) })
-
-	si := &Struct{
-		Fields: out,
-		exact:  make(map[string]int, len(out)),
-		folded: make(map[string]int, len(out)),
-	}
-	for i, f := range out {
-		si.exact[f.Name] = i
-		k := foldName(f.Name)
-		if _, ok := si.folded[k]; !ok {
-			si.folded[k] = i
-		}
-	}
-	return si
+	return out
 }
 
 // Lookup finds the field a JSON key decodes into: an exact match, else a case-insensitive
