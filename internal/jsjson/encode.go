@@ -98,24 +98,7 @@ func (e *Encoder) value(b []byte, v any) ([]byte, error) {
 	case Object:
 		return e.object(b, x)
 	case []any:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		if err := e.enter(); err != nil {
-			return b, err
-		}
-		b = append(b, '[')
-		for i, y := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = e.value(b, y); err != nil {
-				return b, err
-			}
-		}
-		e.leave()
-		return append(b, ']'), nil
+		return e.array(b, x)
 	case []string:
 		if x == nil {
 			return append(b, "null"...), nil
@@ -129,25 +112,7 @@ func (e *Encoder) value(b []byte, v any) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	case map[string]any:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		if err := e.enter(); err != nil {
-			return b, err
-		}
-		b = append(b, '{')
-		for i, k := range slices.Sorted(maps.Keys(x)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(AppendString(b, k), ':')
-			var err error
-			if b, err = e.value(b, x[k]); err != nil {
-				return b, err
-			}
-		}
-		e.leave()
-		return append(b, '}'), nil
+		return e.anyMap(b, x)
 	case map[string]string:
 		if x == nil {
 			return append(b, "null"...), nil
@@ -168,6 +133,51 @@ func (e *Encoder) value(b []byte, v any) ([]byte, error) {
 	}
 	rv := reflect.ValueOf(v)
 	return typeEncoder(rv.Type())(e, b, rv)
+}
+
+// array writes a []any (nil: null).
+func (e *Encoder) array(b []byte, x []any) ([]byte, error) {
+	if x == nil {
+		return append(b, "null"...), nil
+	}
+	if err := e.enter(); err != nil {
+		return b, err
+	}
+	b = append(b, '[')
+	for i, y := range x {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = e.value(b, y); err != nil {
+			return b, err
+		}
+	}
+	e.leave()
+	return append(b, ']'), nil
+}
+
+// anyMap writes a map[string]any (nil: null), keys sorted as encoding/json does.
+func (e *Encoder) anyMap(b []byte, x map[string]any) ([]byte, error) {
+	if x == nil {
+		return append(b, "null"...), nil
+	}
+	if err := e.enter(); err != nil {
+		return b, err
+	}
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(x)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(AppendString(b, k), ':')
+		var err error
+		if b, err = e.value(b, x[k]); err != nil {
+			return b, err
+		}
+	}
+	e.leave()
+	return append(b, '}'), nil
 }
 
 func (e *Encoder) object(b []byte, o Object) ([]byte, error) {
