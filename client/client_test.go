@@ -339,8 +339,8 @@ func TestBufferAndVolatile(t *testing.T) {
 	if a, b := recv(t, got), recv(t, got); a != "a" || b != "b" {
 		t.Fatalf("%s %s", a, b)
 	}
-	s.Emit("after")
-	if x := recv(t, got); x != "after" {
+	s.Send("after")
+	if x := recv(t, got); x != "message" {
 		t.Fatalf("got %s", x)
 	}
 }

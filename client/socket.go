@@ -619,6 +619,9 @@ func (s *Socket) onReconnectFailedHook(f func()) func() { return addHook(s, &s.o
 // connection.
 func (s *Socket) Emit(name string, args ...any) error { return Emitter{s: s}.Emit(name, args...) }
 
+// Send emits a "message" event (the JS client's send).
+func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
+
 // EmitWithAck sends an event and waits for the server's acknowledgement, until ctx ends (or
 // Options.AckTimeout when ctx has no deadline).
 func (s *Socket) EmitWithAck(ctx context.Context, name string, args ...any) (Ack, error) {
