@@ -456,6 +456,8 @@ func TestUpgradeWithEventsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
+	upgraded := make(chan string, 1)
+	m.OnUpgrade(func(tr string) { upgraded <- tr })
 	s := m.Socket("/", nil)
 	s.On("m", client.Handle(func(ev *client.Event, i int) error { fromServer <- i; return nil }))
 	s.Connect()
@@ -475,12 +477,8 @@ func TestUpgradeWithEventsInFlight(t *testing.T) {
 			t.Fatalf("client got %d, want %d", b, i)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for m.Transport() != "websocket" && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
 	if m.Transport() != "websocket" {
-		t.Fatalf("transport %q", m.Transport())
+		recv(t, upgraded)
 	}
 }
 

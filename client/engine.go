@@ -50,6 +50,7 @@ type engine struct {
 	http      *http.Client
 	onMessage func(data []byte, binary bool) error
 	onClose   func(reason string, err error)
+	onUpgrade func()
 
 	hs        handshake
 	first     []engineio.Packet // received with the handshake
@@ -560,6 +561,9 @@ func (e *engine) finishUpgrade(conn *websocket.Conn) bool {
 	e.wg.Add(1)
 	go e.wsReader(conn)
 	e.kick()
+	if e.onUpgrade != nil {
+		e.onUpgrade()
+	}
 	return true
 }
 

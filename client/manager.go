@@ -165,6 +165,7 @@ type Manager struct {
 	onError      []func(error)
 	onOpen       []func()
 	onCloseHooks []func(string)
+	onUpgrade    []func(string)
 }
 
 var (
@@ -249,6 +250,11 @@ func (m *Manager) OnError(f func(error)) { m.hook(func() { m.onError = append(m.
 
 // OnOpen registers f for each new Engine.IO session.
 func (m *Manager) OnOpen(f func()) { m.hook(func() { m.onOpen = append(m.onOpen, f) }) }
+
+// OnUpgrade registers f for each upgrade of the session's transport (to "websocket").
+func (m *Manager) OnUpgrade(f func(transport string)) {
+	m.hook(func() { m.onUpgrade = append(m.onUpgrade, f) })
+}
 
 // OnClose registers f for the end of each Engine.IO session, with its reason.
 func (m *Manager) OnClose(f func(reason string)) {
@@ -407,6 +413,16 @@ func (m *Manager) install(e *engine, reconnected bool, attempts int) bool {
 	m.opening = false
 	m.dec.Reset()
 	open, recon := m.onOpen, m.onReconnect
+	e.onUpgrade = func() {
+		m.mu.Lock()
+		hooks := m.onUpgrade
+		m.mu.Unlock()
+		m.loop.post(func() {
+			for _, f := range hooks {
+				f("websocket")
+			}
+		})
+	}
 	e.start(m.onMessage, func(reason string, err error) { m.onEngineClose(e, reason, err) })
 	m.mu.Unlock()
 	m.loop.post(func() {
