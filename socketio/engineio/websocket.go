@@ -599,6 +599,10 @@ func (t *wsTransport) writeLoop() {
 			ping = append(ping[:0], t.pingData...)
 		}
 		if len(batch) == 0 && !closing && !pong {
+			// The deadlines of this writer's writes (and of gorilla's WriteControl) stay on the
+			// connection: clear them before the flushers, whose non-blocking writes obey them
+			// too, take over.
+			_ = t.ws.NetConn().SetWriteDeadline(time.Time{})
 			t.writing = false
 			c.mu.Unlock()
 			return

@@ -456,3 +456,36 @@ func TestWebSocketSilentClientAfterClose(t *testing.T) {
 	}
 	ws.Close()
 }
+
+// TestWebSocketWriterDeadlineCleared: the deadline a writer goroutine set (here: gorilla's, to
+// answer the client's WebSocket ping) does not stay on the connection, where the flushers'
+// writes would hit it once it passed and close the session.
+func TestWebSocketWriterDeadlineCleared(t *testing.T) {
+	e := newEnv(t, engineio.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond})
+	ws, _, c := e.wsHandshake()
+	if err := ws.WriteControl(websocket.PingMessage, []byte("hi"), time.Now().Add(wait)); err != nil {
+		t.Fatal(err)
+	}
+	frames := make(chan string, 64)
+	go func() {
+		defer close(frames)
+		for {
+			ws.SetReadDeadline(time.Now().Add(wait))
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			if string(data) == "2" {
+				_ = ws.WriteMessage(websocket.TextMessage, []byte("3"))
+				continue
+			}
+			frames <- string(data)
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // > PingInterval+PingTimeout, the writer's deadline
+	if err := c.Send(text("late")); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "frame", recv(t, frames, "frame"), "4late")
+	none(t, e.rec.closes, 20*time.Millisecond, "close")
+}
