@@ -724,3 +724,36 @@ func TestHeartbeat(t *testing.T) {
 		})
 	}
 }
+
+// TestEngineListeners: the Manager reports the engine's packet, packetCreate and drain events, as
+// socket.io.engine.on(…) does in the JS client: a ping received, the pong and an event created,
+// and the drain once they are written.
+func TestEngineListeners(t *testing.T) {
+	_, hs := newServer(t, engineio.Options{PingInterval: 50 * time.Millisecond, PingTimeout: time.Second}, nil)
+	s := connect(t, hs.URL, client.Options{Transports: []string{"websocket"}, NoReconnection: true})
+	m := s.Manager()
+	received := make(chan engineio.Packet, 64)
+	created := make(chan engineio.Packet, 64)
+	drained := make(chan struct{}, 64)
+	m.OnPacket(func(p engineio.Packet) { received <- p })
+	m.OnPacketCreate(func(p engineio.Packet) { created <- p })
+	m.OnDrain(func() { drained <- struct{}{} })
+
+	if err := s.Emit("hello", "world"); err != nil {
+		t.Fatal(err)
+	}
+	var sawPing, sawPong, sawEvent bool
+	deadline := time.After(10 * time.Second)
+	for !(sawPing && sawPong && sawEvent) {
+		select {
+		case p := <-received:
+			sawPing = sawPing || p.Type == engineio.PacketPing
+		case p := <-created:
+			sawPong = sawPong || p.Type == engineio.PacketPong
+			sawEvent = sawEvent || (p.Type == engineio.PacketMessage && string(p.Data) == `2["hello","world"]`)
+		case <-deadline:
+			t.Fatalf("ping received %v, pong created %v, event created %v", sawPing, sawPong, sawEvent)
+		}
+	}
+	recv(t, drained)
+}

@@ -51,6 +51,10 @@ type engine struct {
 	onMessage func(data []byte, binary bool) error
 	onClose   func(reason string, err error)
 	onUpgrade func()
+	// Engine packet listeners (the Manager's OnPacket, OnPacketCreate, OnDrain); nil: none.
+	onPacket       func(engineio.Packet)
+	onPacketCreate func([]engineio.Packet)
+	onDrain        func()
 
 	hs        handshake
 	first     []engineio.Packet // received with the handshake
@@ -308,6 +312,9 @@ func (e *engine) resetPing() {
 
 // handle processes one received packet; it returns false when the session ended.
 func (e *engine) handle(p engineio.Packet) bool {
+	if e.onPacket != nil {
+		e.onPacket(p)
+	}
 	switch p.Type {
 	case engineio.PacketPing:
 		e.resetPing()
@@ -435,6 +442,9 @@ func (e *engine) send(pkts ...engineio.Packet) error {
 	}
 	e.queue = append(e.queue, pkts...)
 	e.mu.Unlock()
+	if e.onPacketCreate != nil {
+		e.onPacketCreate(pkts)
+	}
 	e.kick()
 	return nil
 }
@@ -497,6 +507,9 @@ func (e *engine) writer() {
 		if err != nil {
 			e.shutdown(reasonTransportError, err)
 			return
+		}
+		if e.onDrain != nil {
+			e.onDrain()
 		}
 	}
 }

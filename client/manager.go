@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/gosockio/gosockio/socketio/engineio"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -166,6 +168,9 @@ type Manager struct {
 	onOpen       []func()
 	onCloseHooks []func(string)
 	onUpgrade    []func(string)
+	onPacket     []func(engineio.Packet)
+	onPktCreate  []func(engineio.Packet)
+	onDrain      []func()
 }
 
 var (
@@ -259,6 +264,67 @@ func (m *Manager) OnUpgrade(f func(transport string)) {
 // OnClose registers f for the end of each Engine.IO session, with its reason.
 func (m *Manager) OnClose(f func(reason string)) {
 	m.hook(func() { m.onCloseHooks = append(m.onCloseHooks, f) })
+}
+
+// OnPacket registers f for every Engine.IO packet the session receives, pings included (the
+// engine's "packet" event: socket.io.engine.on("packet") in the JS client). f runs on the
+// Manager's event goroutine and must not modify the packet's Data.
+func (m *Manager) OnPacket(f func(engineio.Packet)) {
+	m.hook(func() { m.onPacket = append(m.onPacket, f) })
+}
+
+// OnPacketCreate registers f for every Engine.IO packet the session queues for sending, pongs
+// included (the engine's "packetCreate" event). f must not modify the packet's Data.
+func (m *Manager) OnPacketCreate(f func(engineio.Packet)) {
+	m.hook(func() { m.onPktCreate = append(m.onPktCreate, f) })
+}
+
+// OnDrain registers f for each time the session has written what was queued (the engine's
+// "drain" event).
+func (m *Manager) OnDrain(f func()) { m.hook(func() { m.onDrain = append(m.onDrain, f) }) }
+
+// engineListeners sets e's packet, packetCreate and drain callbacks (m.mu held): each runs the
+// Manager's listeners of the moment on its event goroutine, in order.
+func (m *Manager) engineListeners(e *engine) {
+	e.onPacket = func(p engineio.Packet) {
+		m.mu.Lock()
+		hooks := m.onPacket
+		m.mu.Unlock()
+		if len(hooks) > 0 {
+			m.loop.post(func() {
+				for _, f := range hooks {
+					f(p)
+				}
+			})
+		}
+	}
+	e.onPacketCreate = func(pkts []engineio.Packet) {
+		m.mu.Lock()
+		hooks := m.onPktCreate
+		m.mu.Unlock()
+		if len(hooks) > 0 {
+			pkts = slices.Clone(pkts)
+			m.loop.post(func() {
+				for _, p := range pkts {
+					for _, f := range hooks {
+						f(p)
+					}
+				}
+			})
+		}
+	}
+	e.onDrain = func() {
+		m.mu.Lock()
+		hooks := m.onDrain
+		m.mu.Unlock()
+		if len(hooks) > 0 {
+			m.loop.post(func() {
+				for _, f := range hooks {
+					f()
+				}
+			})
+		}
+	}
 }
 
 func (m *Manager) hook(f func()) {
@@ -423,6 +489,7 @@ func (m *Manager) install(e *engine, reconnected bool, attempts int) bool {
 			}
 		})
 	}
+	m.engineListeners(e)
 	e.start(m.onMessage, func(reason string, err error) { m.onEngineClose(e, reason, err) })
 	m.mu.Unlock()
 	m.loop.post(func() {
