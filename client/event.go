@@ -3,7 +3,6 @@ package client
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/gosockio/gosockio/socketio/parser"
 )
@@ -66,15 +65,7 @@ func (a Ack) Values() ([]any, error) { return a.args.Values() }
 func (a Ack) Raw(i int) json.RawMessage { return a.args.Raw(i) }
 
 func bindArgs(args parser.Args, ptrs []any) error {
-	for i, p := range ptrs {
-		if i >= args.Len() {
-			break
-		}
-		if err := args.Bind(i, p); err != nil {
-			return fmt.Errorf("%w %d: %w", ErrInvalidArgument, i, err)
-		}
-	}
-	return nil
+	return args.BindAll(ErrInvalidArgument, ptrs...)
 }
 
 // Handle adapts a function that takes the event's first argument decoded into T: the typed

@@ -2,7 +2,6 @@ package socketio
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -67,15 +66,7 @@ func (a Ack) Values() ([]any, error) { return a.args.Values() }
 func (a Ack) Raw(i int) json.RawMessage { return a.args.Raw(i) }
 
 func bindArgs(args parser.Args, ptrs []any) error {
-	for i, p := range ptrs {
-		if i >= args.Len() {
-			break
-		}
-		if err := args.Bind(i, p); err != nil {
-			return fmt.Errorf("%w %d: %w", ErrInvalidArgument, i, err)
-		}
-	}
-	return nil
+	return args.BindAll(ErrInvalidArgument, ptrs...)
 }
 
 func ackFromPacket(p *parser.Packet) (Ack, error) {

@@ -160,6 +160,21 @@ func (a Args) firstPlaceholder(start int) int {
 	return lo
 }
 
+// BindAll decodes the arguments, in order, into the values ptrs point to (see Bind); extra
+// pointers are left untouched when there are fewer arguments. An argument that does not decode
+// gives an error wrapping both kind and the decoding error, naming the argument's index.
+func (a Args) BindAll(kind error, ptrs ...any) error {
+	for i, p := range ptrs {
+		if i >= a.Len() {
+			break
+		}
+		if err := a.Bind(i, p); err != nil {
+			return fmt.Errorf("%w %d: %w", kind, i, err)
+		}
+	}
+	return nil
+}
+
 // Bind decodes argument i into v, a non-nil pointer, with json.Unmarshal. Where the
 // argument has a placeholder, v receives the attachment: a []byte field (or any []byte
 // target) gets its bytes, and an interface target (a field, map value or slice element of
