@@ -53,14 +53,8 @@ func emitCommand(args []string, stderr io.Writer) error {
 	fs.Var(&except, "except", "room to leave out (repeatable)")
 	volatile := fs.Bool("volatile", false, "volatile: the event may be dropped for clients that are not ready")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, emitUsage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return nil
-		}
-		return fmt.Errorf("emit: %w (see gosockio emit -h)", err)
+	if help, err := parseFlags(fs, args, stderr, "emit", emitUsage); help || err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return errors.New("emit: missing event name (see gosockio emit -h)")
@@ -107,4 +101,19 @@ func emitCommand(args []string, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "gosockio: emit: warning: no server is subscribed to %s: check --key / --redis\n", res.Channel)
 	}
 	return nil
+}
+
+// parseFlags parses a subcommand's flags. With -h it prints usage and the flags' defaults to
+// stderr and reports help; a bad flag is an error naming the subcommand.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, name, usage string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, usage)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return true, nil
+		}
+		return false, fmt.Errorf("%s: %w (see gosockio %s -h)", name, err, name)
+	}
+	return false, nil
 }

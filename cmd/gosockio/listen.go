@@ -37,14 +37,8 @@ func listenCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	auth := fs.String("auth", "", "auth payload sent on connection, a JSON object")
 	emit := fs.String("emit", "", `an event to send on each connection, as a JSON array: '["join","room1"]'`)
 	wsOnly := fs.Bool("websocket", false, "WebSocket only (default: polling, then the upgrade to WebSocket)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, listenUsage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return nil
-		}
-		return fmt.Errorf("listen: %w (see gosockio listen -h)", err)
+	if help, err := parseFlags(fs, args, stderr, "listen", listenUsage); help || err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return errors.New("listen: missing url (see gosockio listen -h)")
