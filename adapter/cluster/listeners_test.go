@@ -77,9 +77,15 @@ func listenerCluster(t *testing.T) (from adapter.Adapter, to adapter.Adapter, n 
 // node has received them all (its answer to a FetchSockets comes after them).
 func emitEvents(t *testing.T, from adapter.Adapter, count int) {
 	t.Helper()
+	emitRange(t, from, 0, count)
+}
+
+// emitRange sends server-side events start…end-1 and waits until the other node has them.
+func emitRange(t *testing.T, from adapter.Adapter, start, end int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for i := range count {
+	for i := start; i < end; i++ {
 		if _, err := from.ServerSideEmit(ctx, []any{"ev", i}, false); err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +101,14 @@ func emitEvents(t *testing.T, from adapter.Adapter, count int) {
 func TestServerSideListenersInOrder(t *testing.T) {
 	const queue = 1024 // Options.ListenerQueue's default
 	from, to, n, log := listenerCluster(t)
-	emitEvents(t, from, queue+100) // one running, queue waiting, 99 more
+	emitEvents(t, from, 1)
+	// event 0 must be running (out of the queue) before the queue fills
+	for deadline := time.Now().Add(5 * time.Second); n.active.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first server-side listener never ran")
+		}
+	}
+	emitRange(t, from, 1, queue+101) // queue waiting, 100 more
 	close(n.release)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
