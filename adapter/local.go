@@ -18,6 +18,7 @@ type Local struct {
 	sids  map[string][]string // socket id -> rooms (a socket is in few rooms: a slice is smaller than a set)
 
 	onRoomChange func(room string, exists bool)
+	onMember     func(id, room string, joined bool) // see OnMembership
 }
 
 // roomSet is the set of socket ids in a room. Most rooms hold one socket (each socket is alone in
@@ -114,14 +115,18 @@ func (l *Local) OnRoomChange(f func(room string, exists bool)) {
 
 // AddAll makes socket id join rooms.
 func (l *Local) AddAll(id string, rooms ...string) {
-	var created []string
+	var created, joined []string
 	l.mu.Lock()
+	m := l.onMember
 	mine, known := l.sids[id]
 	for _, r := range rooms {
 		if slices.Contains(mine, r) {
 			continue
 		}
 		mine = append(mine, r)
+		if m != nil {
+			joined = append(joined, r)
+		}
 		members := l.rooms[r]
 		if members.len() == 0 {
 			created = append(created, r)
@@ -138,21 +143,29 @@ func (l *Local) AddAll(id string, rooms ...string) {
 			f(r, true)
 		}
 	}
+	for _, r := range joined {
+		m(id, r, true)
+	}
 }
 
 // Del makes socket id leave room.
 func (l *Local) Del(id, room string) {
+	left := false
 	l.mu.Lock()
 	if mine, ok := l.sids[id]; ok {
 		if i := slices.Index(mine, room); i >= 0 {
 			l.sids[id] = slices.Delete(slices.Clone(mine), i, i+1)
+			left = true
 		}
 	}
 	gone := l.delLocked(id, room)
-	f := l.onRoomChange
+	f, m := l.onRoomChange, l.onMember
 	l.mu.Unlock()
 	if gone && f != nil {
 		f(room, false)
+	}
+	if left && m != nil {
+		m(id, room, false)
 	}
 }
 
@@ -178,17 +191,23 @@ func (l *Local) delLocked(id, room string) bool {
 func (l *Local) DelAll(id string) {
 	var emptied []string
 	l.mu.Lock()
-	for _, r := range l.sids[id] {
+	left := l.sids[id] // never changed in place: safe to read after the unlock
+	for _, r := range left {
 		if l.delLocked(id, r) {
 			emptied = append(emptied, r)
 		}
 	}
 	delete(l.sids, id)
-	f := l.onRoomChange
+	f, m := l.onRoomChange, l.onMember
 	l.mu.Unlock()
 	if f != nil {
 		for _, r := range emptied {
 			f(r, false)
+		}
+	}
+	if m != nil {
+		for _, r := range left {
+			m(id, r, false)
 		}
 	}
 }

@@ -46,11 +46,13 @@ func newClient(s *Server, c *engineio.Conn) *client {
 	if s.opts.ConnectTimeout > 0 {
 		cl.timer = time.AfterFunc(s.opts.ConnectTimeout, cl.onConnectTimeout)
 	}
+	s.instrumentConn(c)
 	return cl
 }
 
 // OnMessage receives one Engine.IO message (engineio.ConnHandler).
 func (c *client) OnMessage(data []byte, binary bool) {
+	c.srv.countIn(data)
 	p, err := c.dec.Decode(data, binary)
 	if err != nil {
 		c.srv.log.Debug("socketio: invalid packet", "sid", c.conn.ID(), "err", err)
@@ -226,6 +228,7 @@ func (c *client) connect(slot *nspConn, p *parser.Packet) {
 	}{s.id, s.pid})
 	if msgs, err := encodePacket(&parser.Packet{Type: parser.Connect, Nsp: n.name, Data: data}, false); err == nil {
 		_ = c.conn.Send(msgs...)
+		c.srv.countOut(msgs, 1)
 	}
 	if ws {
 		// As Node's server does, the packets the socket is sent from now on (by its connection
@@ -237,6 +240,7 @@ func (c *client) connect(slot *nspConn, p *parser.Packet) {
 	} else if s.recovered {
 		s.releaseHeld()
 	}
+	c.srv.instrumentSocket(s)
 	for _, h := range n.connectionHandlers() {
 		c.srv.safeCall(func() error { h(s); return nil }, "nsp", n.name, "sid", s.id)
 	}
@@ -321,6 +325,7 @@ func (c *client) connectError(nsp string, err error) {
 	msgs, eerr := encodePacket(&parser.Packet{Type: parser.ConnectError, Nsp: nsp, Data: data}, false)
 	if eerr == nil {
 		_ = c.conn.Send(msgs...)
+		c.srv.countOut(msgs, 1)
 	}
 }
 

@@ -35,6 +35,7 @@ type adapterBox struct{ a adapter.Adapter }
 func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
 	n := &Namespace{srv: s, name: name, parent: parent, sockets: make(map[string]*Socket)}
 	n.local = adapter.NewLocal(nsHooks{n})
+	n.watchRooms()
 	return n
 }
 
@@ -296,6 +297,7 @@ func (h nsHooks) Deliver(p *parser.Packet, ids []string, f adapter.Flags, onAck 
 			s.removeAck(p.ID)
 		}
 	}
+	h.n.srv.countOut(msgs, sent)
 	return sent
 }
 
@@ -310,7 +312,7 @@ func (h nsHooks) SocketInfo(id string) (adapter.SocketInfo, bool) {
 	if !ok {
 		return adapter.SocketInfo{}, false
 	}
-	return adapter.SocketInfo{ID: s.id, Handshake: *s.Handshake(), Data: s.Data()}, true
+	return adapter.SocketInfo{ID: s.id, Handshake: *s.Handshake(), Data: h.n.srv.socketData(s)}, true
 }
 
 func (h nsHooks) OnServerSideEmit(args []any, ack func(any)) {

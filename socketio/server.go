@@ -101,6 +101,7 @@ type Server struct {
 	pool        *gopool.Pool   // the goroutines they run on, kept for reuse
 	closeOnce   sync.Once
 	closeResult error
+	instr       instrumentSlot // see SetInstrumentation
 }
 
 // NewServer returns a server configured by opts (copied; the caller's value is not changed).
@@ -299,6 +300,7 @@ func (s *Server) namespaces() []*Namespace {
 // goroutine the server started has ended or ctx is done. It is idempotent.
 func (s *Server) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
+		s.instrumentClose()
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()

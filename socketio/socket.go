@@ -121,6 +121,7 @@ func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
 	s.mu.Unlock()
+	s.nsp.srv.instrumentData(s)
 }
 
 // Set stores a value under key on the socket, for this node only: Node's "additional
@@ -400,7 +401,9 @@ func (s *Socket) send(p *parser.Packet, volatile, noCompress bool) {
 		s.nsp.srv.log.Error("socketio: cannot encode packet", "nsp", s.nsp.name, "sid", s.id, "err", err)
 		return
 	}
-	s.write(msgs, volatile)
+	if s.write(msgs, volatile) {
+		s.nsp.srv.countOut(msgs, 1)
+	}
 }
 
 // write queues encoded messages; it reports whether they were queued.
