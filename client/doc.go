@@ -4,9 +4,10 @@
 //
 // # Connecting
 //
-// Connect opens (or reuses) the Manager of a server, the Engine.IO session that every namespace
-// of that server shares, and returns the Socket of the URL's namespace once the server accepted
-// it. Polling comes first and upgrades to WebSocket, as in the JS client; Options.Transports
+// Connect opens (or reuses, as io(url) does) the Manager of a server, the Engine.IO session that
+// every namespace of that server shares, and returns the Socket of the URL's namespace once the
+// server accepted it; Options.ForceNew (or NoMultiplex) gives a Manager of its own. A shared
+// Manager is released when the Close of its last active Socket closes it. Polling comes first and upgrades to WebSocket, as in the JS client; Options.Transports
 // {"websocket"} connects with WebSocket only. NewManager, Manager.Socket and Socket.Connect do
 // the same without waiting, so that handlers can be registered first.
 //
@@ -21,8 +22,12 @@
 // depth, travel as binary attachments. The handlers of a Manager run one at a time, in order, on
 // a goroutine of the Manager's: a handler may wait for an acknowledgement.
 //
-// Emit while disconnected keeps the event (Options.MaxBufferedPackets) until the Socket
-// connects, as the JS client's send buffer; Volatile events are dropped instead.
+// Emit while disconnected keeps the event until the Socket connects, as the JS client's send
+// buffer, bounded by Options.MaxBufferedPackets (1,000) and MaxBufferedBytes (16 MiB): past them
+// Emit returns an error wrapping ErrQueueFull and keeps nothing. Volatile events are dropped
+// instead. Compress(false) sends an event without per-message deflate (socket.compress(false)).
+// Listeners are removed with the func each On… returns, Off, OffAny, OffAnyOutgoing and
+// RemoveAllListeners.
 //
 // # Disconnection and reconnection
 //
@@ -38,7 +43,7 @@
 //
 // A Manager runs a handler goroutine, and per session a reader, a writer and, while upgrading, a
 // probe. Manager.Close (and Socket.Close on the last Socket) returns once they have ended. What a
-// client holds is bounded: Options.MaxBufferedPackets while disconnected, 10,000 packets queued
-// on a session, 1,024 events waiting for handlers (the reader waits beyond), Options.MaxPayload
+// client holds is bounded: Options.MaxBufferedPackets and MaxBufferedBytes while disconnected,
+// 10,000 packets or 64 MiB queued on a session, 1,024 events waiting for handlers (the reader waits beyond), Options.MaxPayload
 // per received message.
 package client

@@ -29,8 +29,19 @@ const (
 	reasonParseError     = "parse error"
 )
 
-// maxEngineQueue bounds the packets waiting to be written on one session.
-const maxEngineQueue = 10000
+// The bounds of what waits to be written on one session: packets, and bytes (a single packet
+// larger than maxEngineQueueBytes is still accepted when nothing else waits).
+const (
+	maxEngineQueue      = 10000
+	maxEngineQueueBytes = 64 << 20
+)
+
+// outPacket is a packet waiting to be written, with its emit's compress flag (permessage-deflate
+// on WebSocket, when the server accepted the extension).
+type outPacket struct {
+	engineio.Packet
+	compress bool
+}
 
 // handshake is the payload of the Engine.IO open packet.
 type handshake struct {
@@ -66,7 +77,8 @@ type engine struct {
 	pollDone  chan struct{} // closed when the polling reader stops
 
 	mu        sync.Mutex
-	queue     []engineio.Packet
+	queue     []outPacket
+	queued    int             // bytes in queue
 	ws        *websocket.Conn // the WebSocket transport, once upgraded (or WebSocket only)
 	probe     *websocket.Conn
 	pausing   bool // the polling reader stops after its current request
@@ -152,8 +164,9 @@ func (e *engine) start(onMessage func([]byte, bool) error, onClose func(string, 
 	}
 }
 
-// sendSocketIO queues a Socket.IO packet: its text message, then its attachments.
-func (e *engine) sendSocketIO(p *parser.Packet) error {
+// sendSocketIO queues a Socket.IO packet: its text message, then its attachments; compress is
+// the emit's compress flag.
+func (e *engine) sendSocketIO(p *parser.Packet, compress bool) error {
 	b, err := parser.Encode(p)
 	if err != nil {
 		return err
@@ -163,7 +176,7 @@ func (e *engine) sendSocketIO(p *parser.Packet) error {
 	for _, a := range p.Attachments {
 		pkts = append(pkts, engineio.Packet{Type: engineio.PacketMessage, Data: a, Binary: true})
 	}
-	return e.send(pkts...)
+	return e.send(compress, pkts...)
 }
 
 var errParse = errors.New("client: invalid packet from the server")
@@ -264,6 +277,8 @@ func (e *engine) dialWS(ctx context.Context, sid string) (*websocket.Conn, error
 		TLSClientConfig:  e.opts.TLSConfig,
 		HandshakeTimeout: 20 * time.Second,
 		Jar:              e.http.Jar,
+		// The JS client offers permessage-deflate (perMessageDeflate: {threshold: 1024}).
+		EnableCompression: !e.opts.NoPerMessageDeflate,
 	}
 	h := http.Header{}
 	e.setHeaders(h)
@@ -318,7 +333,7 @@ func (e *engine) handle(p engineio.Packet) bool {
 	switch p.Type {
 	case engineio.PacketPing:
 		e.resetPing()
-		e.send(engineio.Packet{Type: engineio.PacketPong})
+		e.send(true, engineio.Packet{Type: engineio.PacketPong})
 	case engineio.PacketMessage:
 		if err := e.onMessage(p.Data, p.Binary); err != nil {
 			e.shutdown(reasonParseError, err)
@@ -430,17 +445,25 @@ func (e *engine) kick() {
 }
 
 // send queues packets to be written together (a Socket.IO packet and its attachments).
-func (e *engine) send(pkts ...engineio.Packet) error {
+func (e *engine) send(compress bool, pkts ...engineio.Packet) error {
+	size := 0
+	for _, p := range pkts {
+		size += len(p.Data) + 1
+	}
 	e.mu.Lock()
 	if e.closed || e.closing {
 		e.mu.Unlock()
 		return ErrClosed
 	}
-	if len(e.queue)+len(pkts) > maxEngineQueue {
+	if len(e.queue)+len(pkts) > maxEngineQueue || (len(e.queue) > 0 && e.queued+size > maxEngineQueueBytes) {
+		n, b := len(e.queue), e.queued
 		e.mu.Unlock()
-		return ErrQueueFull
+		return fmt.Errorf("client: %d packets (%d bytes) wait to be written: %w", n, b, ErrQueueFull)
 	}
-	e.queue = append(e.queue, pkts...)
+	for _, p := range pkts {
+		e.queue = append(e.queue, outPacket{Packet: p, compress: compress})
+	}
+	e.queued += size
 	e.mu.Unlock()
 	if e.onPacketCreate != nil {
 		e.onPacketCreate(pkts)
@@ -458,7 +481,7 @@ func (e *engine) close() {
 		return
 	}
 	e.closing = true
-	e.queue = append(e.queue, engineio.Packet{Type: engineio.PacketClose})
+	e.queue = append(e.queue, outPacket{Packet: engineio.Packet{Type: engineio.PacketClose}})
 	e.mu.Unlock()
 	e.kick()
 	time.AfterFunc(time.Second, func() { e.shutdown(reasonForcedClose, nil) })
@@ -479,7 +502,7 @@ func (e *engine) writer() {
 		}
 		e.mu.Lock()
 		batch := e.queue
-		e.queue = nil
+		e.queue, e.queued = nil, 0
 		ws := e.ws
 		e.mu.Unlock()
 		if len(batch) == 0 {
@@ -488,12 +511,7 @@ func (e *engine) writer() {
 		var err error
 		if ws != nil {
 			for _, p := range batch {
-				if p.Type == engineio.PacketMessage && p.Binary {
-					err = ws.WriteMessage(websocket.BinaryMessage, p.Data)
-				} else {
-					err = ws.WriteMessage(websocket.TextMessage, engineio.EncodePacket(p))
-				}
-				if err != nil {
+				if err = e.writeWS(ws, p); err != nil {
 					break
 				}
 			}
@@ -514,8 +532,26 @@ func (e *engine) writer() {
 	}
 }
 
+// writeWS writes one packet as a WebSocket message, compressed (when the extension was
+// negotiated) if its compress flag is set and it has at least the threshold's bytes, as
+// engine.io-client does.
+func (e *engine) writeWS(ws *websocket.Conn, p outPacket) error {
+	mt, data := websocket.TextMessage, []byte(nil)
+	if p.Type == engineio.PacketMessage && p.Binary {
+		mt, data = websocket.BinaryMessage, p.Data
+	} else {
+		data = engineio.EncodePacket(p.Packet)
+	}
+	ws.EnableWriteCompression(p.compress && len(data) >= e.opts.CompressionThreshold)
+	return ws.WriteMessage(mt, data)
+}
+
 // post writes packets with polling POSTs of at most maxPayload bytes each.
-func (e *engine) post(pkts []engineio.Packet) error {
+func (e *engine) post(queued []outPacket) error {
+	pkts := make([]engineio.Packet, len(queued))
+	for i, p := range queued {
+		pkts[i] = p.Packet
+	}
 	for len(pkts) > 0 {
 		n, size := 0, 0
 		for n < len(pkts) {

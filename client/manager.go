@@ -35,6 +35,9 @@ var (
 	ErrReconnectFailed = errors.New("client: reconnection failed")
 )
 
+// DefaultMaxBufferedBytes is the default of Options.MaxBufferedBytes.
+const DefaultMaxBufferedBytes = 16 << 20
+
 // Options configures a Manager and its Sockets. Every default is socket.io-client 4.8's.
 type Options struct {
 	// Path is the Engine.IO endpoint. Empty means "/socket.io/".
@@ -58,6 +61,9 @@ type Options struct {
 	Auth any
 	// ForceNew makes Connect create a new Manager instead of reusing the one for the same URL.
 	ForceNew bool
+	// NoMultiplex is ForceNew (the JS client's multiplex: false): Connect creates a Manager of
+	// its own, which is not shared with later Connects.
+	NoMultiplex bool
 	// NoReconnection turns automatic reconnection off (the JS client's reconnection: false).
 	NoReconnection bool
 	// ReconnectionAttempts is how many attempts are made before giving up. Zero means no limit.
@@ -73,8 +79,19 @@ type Options struct {
 	Timeout time.Duration
 	// AckTimeout is the default timeout of EmitWithAck when ctx has no deadline. Zero means none.
 	AckTimeout time.Duration
-	// MaxBufferedPackets bounds the packets a Socket keeps while disconnected. Zero means 1000.
+	// MaxBufferedPackets bounds the packets a Socket keeps while disconnected (its send buffer,
+	// and the events received before the server's CONNECT answer). Zero means 1000.
 	MaxBufferedPackets int
+	// MaxBufferedBytes bounds the same buffers in bytes (each packet's JSON and attachments).
+	// Zero means 16 MiB. An Emit that would go past either bound is not kept: it fails with
+	// ErrQueueFull and no acknowledgement is awaited.
+	MaxBufferedBytes int
+	// NoPerMessageDeflate stops offering the permessage-deflate WebSocket extension (the JS
+	// client's perMessageDeflate: false). The server decides whether it is used.
+	NoPerMessageDeflate bool
+	// CompressionThreshold is the size in bytes from which a WebSocket message is compressed,
+	// when the extension was negotiated and the emit's Compress flag is on. Zero means 1024.
+	CompressionThreshold int
 	// MaxPayload bounds a received polling payload or WebSocket message, in bytes. Zero means
 	// 100 MB.
 	MaxPayload int
@@ -105,6 +122,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBufferedPackets == 0 {
 		o.MaxBufferedPackets = 1000
+	}
+	if o.MaxBufferedBytes == 0 {
+		o.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	if o.CompressionThreshold == 0 {
+		o.CompressionThreshold = 1024
 	}
 	if o.MaxPayload == 0 {
 		o.MaxPayload = 100 << 20
@@ -219,6 +242,11 @@ func (m *Manager) Socket(nsp string, auth any) *Socket {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.socketLocked(nsp, auth)
+}
+
+// socketLocked is Socket with m.mu held and nsp normalised.
+func (m *Manager) socketLocked(nsp string, auth any) *Socket {
 	if s, ok := m.nsps[nsp]; ok {
 		return s
 	}
@@ -570,14 +598,14 @@ func (m *Manager) onEngineClose(e *engine, reason string, err error) {
 }
 
 // send writes a Socket.IO packet on the current session.
-func (m *Manager) send(p *parser.Packet) error {
+func (m *Manager) send(p *parser.Packet, compress bool) error {
 	m.mu.Lock()
 	e := m.eng
 	m.mu.Unlock()
 	if e == nil {
 		return ErrClosed
 	}
-	return e.sendSocketIO(p)
+	return e.sendSocketIO(p, compress)
 }
 
 // maybeClose closes the session when no Socket is active (a Socket left).

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -35,11 +36,18 @@ type ConnectError struct {
 func (e *ConnectError) Error() string { return "client: connect error: " + e.Message }
 
 // Connect connects to the namespace named by rawURL's path ("/" when none) of the server at
-// rawURL, and returns the Socket once connected. It reuses the Manager (the Engine.IO session)
-// of an earlier Connect to the same server, unless opts.ForceNew is set or that Manager already
-// has this namespace; opts then apply to the Manager only when it is created here, except Auth.
-// It fails with a *ConnectError when the server refuses the namespace, and with ctx's error
-// (and the last transport error) when ctx ends first; the Socket is then closed.
+// rawURL, and returns the Socket once connected.
+//
+// As the JS client's io(url), it reuses the Manager (the Engine.IO session) of an earlier Connect
+// to the same server (scheme, host and Options.Path), unless opts.ForceNew or opts.NoMultiplex is
+// set or that Manager already has a Socket for this namespace: then it creates a Manager of its
+// own, not shared. opts apply to the Manager only when it is created here, except Auth. The
+// shared Manager is released (closed, and no longer reused) when the Close of its last active
+// Socket closes it.
+//
+// It fails with a *ConnectError when the server refuses the namespace, with ErrReconnectFailed
+// when every attempt failed, and with ctx's error (and the last transport error) when ctx ends
+// first; the Socket is then closed.
 func Connect(ctx context.Context, rawURL string, opts Options) (*Socket, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -49,38 +57,11 @@ func Connect(ctx context.Context, rawURL string, opts Options) (*Socket, error) 
 	if nsp == "" {
 		nsp = "/"
 	}
-	path := opts.Path
-	if path == "" {
-		path = "/socket.io/"
+	s, err := socketFor(rawURL, u, nsp, opts)
+	if err != nil {
+		return nil, err
 	}
-	key := u.Scheme + "://" + u.Host + path
-	var m *Manager
-	if !opts.ForceNew {
-		cacheMu.Lock()
-		if c := cache[key]; c != nil {
-			c.mu.Lock()
-			_, taken := c.nsps[nsp]
-			if !taken && !c.closed {
-				m = c
-			}
-			c.mu.Unlock()
-		}
-		cacheMu.Unlock()
-	}
-	if m == nil {
-		if m, err = NewManager(rawURL, opts); err != nil {
-			return nil, err
-		}
-		if !opts.ForceNew {
-			m.cacheKey = key
-			cacheMu.Lock()
-			if cache[key] == nil {
-				cache[key] = m
-			}
-			cacheMu.Unlock()
-		}
-	}
-	s := m.Socket(nsp, opts.Auth)
+	m := s.m
 	res := make(chan error, 1)
 	put := func(err error) {
 		select {
@@ -90,14 +71,14 @@ func Connect(ctx context.Context, rawURL string, opts Options) (*Socket, error) 
 	}
 	var last atomic.Value
 	offs := []func(){
-		s.OnConnect(func() { put(nil) }),
-		s.OnConnectError(func(err error) {
+		addInternalHook(s, &s.onConnect, func() { put(nil) }),
+		addInternalHook(s, &s.onConnErr, func(err error) {
 			last.Store(err)
 			if _, ok := err.(*ConnectError); ok || m.opts.NoReconnection {
 				put(err)
 			}
 		}),
-		s.onReconnectFailedHook(func() { put(ErrReconnectFailed) }),
+		s.onEndHook(put),
 	}
 	defer func() {
 		for _, off := range offs {
@@ -105,6 +86,9 @@ func Connect(ctx context.Context, rawURL string, opts Options) (*Socket, error) 
 		}
 	}()
 	s.Connect()
+	if m.isClosed() { // closed since socketFor, before onEndHook
+		put(ErrClosed)
+	}
 	select {
 	case err = <-res:
 	case <-ctx.Done():
@@ -118,6 +102,53 @@ func Connect(ctx context.Context, rawURL string, opts Options) (*Socket, error) 
 		return nil, err
 	}
 	return s, nil
+}
+
+// socketFor returns the Socket of nsp on the cached Manager of the server, or on a new Manager
+// (cached unless opts asks for a connection of its own, or the cached one has nsp already).
+func socketFor(rawURL string, u *url.URL, nsp string, opts Options) (*Socket, error) {
+	scheme := u.Scheme
+	switch scheme {
+	case "ws":
+		scheme = "http"
+	case "wss":
+		scheme = "https"
+	}
+	path := opts.Path
+	if path == "" {
+		path = "/socket.io/"
+	}
+	key := scheme + "://" + u.Host + path
+	own := opts.ForceNew || opts.NoMultiplex
+	if !own {
+		cacheMu.Lock()
+		if c := cache[key]; c != nil {
+			c.mu.Lock()
+			_, taken := c.nsps[nsp]
+			if !taken && !c.closed {
+				s := c.socketLocked(nsp, opts.Auth)
+				c.mu.Unlock()
+				cacheMu.Unlock()
+				return s, nil
+			}
+			own = taken
+			c.mu.Unlock()
+		}
+		cacheMu.Unlock()
+	}
+	m, err := NewManager(rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	if !own {
+		cacheMu.Lock()
+		if cache[key] == nil {
+			m.cacheKey = key
+			cache[key] = m
+		}
+		cacheMu.Unlock()
+	}
+	return m.Socket(nsp, opts.Auth), nil
 }
 
 type pendingAck struct {
@@ -144,8 +175,10 @@ type Socket struct {
 	pid         string  // the private session id the server gave, with connection-state recovery
 	lastOffset  string  // the offset of the last event received, with recovery
 	recovered   bool
-	buf         []*parser.Packet // to send once connected
+	buf         []*outgoing      // the send buffer: to send once connected
+	bufBytes    int              // the bytes of buf's packets
 	recvBuf     []*parser.Packet // received before the CONNECT answer
+	recvBytes   int
 	acks        map[uint64]*pendingAck
 	nextAck     uint64
 	handlers    map[string][]*handler
@@ -154,7 +187,7 @@ type Socket struct {
 	onConnect   []*hook[func()]
 	onConnErr   []*hook[func(error)]
 	onDisc      []*hook[func(string)]
-	onReconFail []*hook[func()]
+	onEnd       []*hook[func(error)] // internal: Connect's wait ends (reconnect failed, closed)
 }
 
 type handler struct {
@@ -164,7 +197,29 @@ type handler struct {
 
 type outHook struct{ f func(string, []any) }
 
-type hook[F any] struct{ f F }
+type hook[F any] struct {
+	f        F
+	internal bool // registered by the package itself: RemoveAllListeners keeps it
+}
+
+// outgoing is an event in the send buffer, with what its outgoing listeners are told once it is
+// sent.
+type outgoing struct {
+	p        *parser.Packet
+	name     string
+	args     []any
+	size     int
+	compress bool
+}
+
+// packetSize is the bytes a packet holds: its JSON and its attachments.
+func packetSize(p *parser.Packet) int {
+	n := len(p.Data)
+	for _, a := range p.Attachments {
+		n += len(a)
+	}
+	return n
+}
 
 func newSocket(m *Manager, nsp string, auth any) *Socket {
 	return &Socket{m: m, nsp: nsp, auth: auth, acks: map[uint64]*pendingAck{}, handlers: map[string][]*handler{}}
@@ -214,6 +269,8 @@ func (s *Socket) Connect() {
 	e, closed := s.m.eng, s.m.closed
 	s.m.mu.Unlock()
 	if closed {
+		s.active.Store(false)
+		s.end(ErrClosed)
 		return
 	}
 	if e != nil {
@@ -269,7 +326,7 @@ func (s *Socket) sendConnect(e *engine) {
 		return
 	}
 	s.connectSent = e
-	e.sendSocketIO(&parser.Packet{Type: parser.Connect, Nsp: s.nsp, Data: data})
+	e.sendSocketIO(&parser.Packet{Type: parser.Connect, Nsp: s.nsp, Data: data}, true)
 }
 
 // onPacket handles a packet of this namespace, on the session's reader.
@@ -292,7 +349,7 @@ func (s *Socket) onPacket(p *parser.Packet) error {
 		s.recovered = d.PID != "" && d.PID == s.pid
 		s.pid = d.PID
 		buf, recv := s.buf, s.recvBuf
-		s.buf, s.recvBuf = nil, nil
+		s.buf, s.recvBuf, s.bufBytes, s.recvBytes = nil, nil, 0, 0
 		calls := make([]func(), 0, len(recv))
 		for _, q := range recv {
 			if name, args, err := parser.EventArgs(q); err == nil {
@@ -300,14 +357,24 @@ func (s *Socket) onPacket(p *parser.Packet) error {
 			}
 		}
 		hooks := slices.Clone(s.onConnect)
+		out := slices.Clone(s.anyOut)
 		for _, q := range buf {
-			s.m.send(q)
+			s.m.send(q.p, q.compress)
 		}
 		s.mu.Unlock()
 		for _, f := range calls {
 			s.m.loop.post(f)
 		}
 		s.m.loop.post(func() {
+			// As the JS client's emitBuffered: the received events, the buffered ones sent
+			// (with the outgoing listeners), then "connect".
+			if len(out) > 0 {
+				for _, q := range buf {
+					for _, h := range out {
+						h.f(q.name, q.args)
+					}
+				}
+			}
 			for _, h := range hooks {
 				h.f()
 			}
@@ -341,8 +408,10 @@ func (s *Socket) onPacket(p *parser.Packet) error {
 		if !s.connected {
 			// As the JS client's receive buffer: events before the CONNECT answer (the missed
 			// packets of a recovered session) are handled once connected.
-			if s.active.Load() && len(s.recvBuf) < s.m.opts.MaxBufferedPackets {
+			if n := packetSize(p); s.active.Load() && len(s.recvBuf) < s.m.opts.MaxBufferedPackets &&
+				s.recvBytes+n <= s.m.opts.MaxBufferedBytes {
 				s.recvBuf = append(s.recvBuf, p)
+				s.recvBytes += n
 			}
 			s.mu.Unlock()
 			return nil
@@ -431,7 +500,7 @@ func (s *Socket) sendIfConnected(p *parser.Packet) error {
 	if !s.connected {
 		return ErrClosed
 	}
-	return s.m.send(p)
+	return s.m.send(p, true)
 }
 
 // onClose: the Socket is disconnected for reason (its session ended, or either side
@@ -445,9 +514,9 @@ func (s *Socket) onClose(reason string) {
 	}
 	s.connected, s.id = false, ""
 	buffered := map[uint64]bool{}
-	for _, p := range s.buf {
-		if p.HasID {
-			buffered[p.ID] = true
+	for _, q := range s.buf {
+		if q.p.HasID {
+			buffered[q.p.ID] = true
 		}
 	}
 	for id, pa := range s.acks {
@@ -479,12 +548,15 @@ func (s *Socket) onTransportError(err error) {
 	})
 }
 
-func (s *Socket) onReconnectFailed() {
+func (s *Socket) onReconnectFailed() { s.end(ErrReconnectFailed) }
+
+// end runs the internal hooks that wait for a connection attempt to give up, with err.
+func (s *Socket) end(err error) {
 	s.mu.Lock()
-	hooks := slices.Clone(s.onReconFail)
+	hooks := slices.Clone(s.onEnd)
 	s.mu.Unlock()
 	for _, h := range hooks {
-		h.f()
+		h.f(err)
 	}
 }
 
@@ -496,8 +568,9 @@ func (s *Socket) closeByManager() {
 		pa.ch <- ackResult{err: ErrClosed}
 		delete(s.acks, id)
 	}
-	s.buf = nil
+	s.buf, s.bufBytes = nil, 0
 	s.mu.Unlock()
+	s.end(ErrClosed)
 }
 
 // Disconnect disconnects the Socket ("io client disconnect"); it does not reconnect until
@@ -508,18 +581,23 @@ func (s *Socket) Disconnect() {
 	}
 	s.mu.Lock()
 	if s.connected {
-		s.m.send(&parser.Packet{Type: parser.Disconnect, Nsp: s.nsp})
+		s.m.send(&parser.Packet{Type: parser.Disconnect, Nsp: s.nsp}, true)
 	}
 	s.mu.Unlock()
 	s.onClose(ReasonClientDisconnect)
 	s.m.maybeClose()
 }
 
-// Close disconnects the Socket and, when no other Socket of its Manager is active, closes the
-// Manager, waiting for its goroutines (see Manager.Close).
+// Close disconnects the Socket and removes it from its Manager (Manager.Socket and Connect
+// then make a new one for the namespace). When no other Socket of the Manager is active, it
+// closes the Manager, waiting for its goroutines (see Manager.Close): a Manager that Connect
+// shared is then released.
 func (s *Socket) Close() error {
 	s.Disconnect()
 	s.m.mu.Lock()
+	if s.m.nsps[s.nsp] == s {
+		delete(s.m.nsps, s.nsp)
+	}
 	idle := !s.m.anyActiveLocked()
 	s.m.mu.Unlock()
 	if idle {
@@ -563,43 +641,87 @@ func (s *Socket) Off(name string) {
 	s.mu.Unlock()
 }
 
-// OnAny registers h for every event, before the event's own handlers.
+// OnAny registers h for every event, before the event's own handlers, after the OnAny
+// handlers registered earlier; the returned func removes it (the JS client's offAny(listener)).
 func (s *Socket) OnAny(h func(*Event) error) (off func()) {
-	x := &handler{f: h}
-	s.mu.Lock()
-	s.anyH = append(s.anyH, x)
-	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		s.anyH = slices.DeleteFunc(slices.Clone(s.anyH), func(y *handler) bool { return y == x })
-		s.mu.Unlock()
-	}
+	return addListener(s, &s.anyH, &handler{f: h}, false)
 }
 
-// OnAnyOutgoing registers f for every event the Socket sends (or buffers), called on the
-// emitting goroutine with the event's name and arguments.
-func (s *Socket) OnAnyOutgoing(f func(name string, args []any)) (off func()) {
-	x := &outHook{f: f}
+// PrependAny is OnAny, but h runs before the OnAny handlers registered earlier.
+func (s *Socket) PrependAny(h func(*Event) error) (off func()) {
+	return addListener(s, &s.anyH, &handler{f: h}, true)
+}
+
+// OffAny removes every OnAny and PrependAny handler (the JS client's offAny()).
+func (s *Socket) OffAny() {
 	s.mu.Lock()
-	s.anyOut = append(s.anyOut, x)
+	s.anyH = nil
+	s.mu.Unlock()
+}
+
+// OnAnyOutgoing registers f for every event the Socket sends, called with the event's name and
+// arguments: on the emitting goroutine when the event is sent at once, on the Manager's event
+// goroutine for an event of the send buffer once it is sent on connection (as the JS client,
+// which does not report buffered or dropped events until then). The returned func removes f.
+func (s *Socket) OnAnyOutgoing(f func(name string, args []any)) (off func()) {
+	return addListener(s, &s.anyOut, &outHook{f: f}, false)
+}
+
+// PrependAnyOutgoing is OnAnyOutgoing, but f runs before the listeners registered earlier.
+func (s *Socket) PrependAnyOutgoing(f func(name string, args []any)) (off func()) {
+	return addListener(s, &s.anyOut, &outHook{f: f}, true)
+}
+
+// OffAnyOutgoing removes every OnAnyOutgoing and PrependAnyOutgoing listener (the JS client's
+// offAnyOutgoing()).
+func (s *Socket) OffAnyOutgoing() {
+	s.mu.Lock()
+	s.anyOut = nil
+	s.mu.Unlock()
+}
+
+// RemoveAllListeners removes every listener registered on the Socket: the handlers of On, Once,
+// OnAny and PrependAny, the outgoing listeners, and the OnConnect, OnConnectError and
+// OnDisconnect listeners (the JS client's off() / removeAllListeners()). The Manager's listeners
+// are not the Socket's and stay.
+func (s *Socket) RemoveAllListeners() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.handlers)
+	s.anyH, s.anyOut = nil, nil
+	s.onConnect = keepInternal(s.onConnect)
+	s.onConnErr = keepInternal(s.onConnErr)
+	s.onDisc = keepInternal(s.onDisc)
+}
+
+func keepInternal[F any](list []*hook[F]) []*hook[F] {
+	return slices.DeleteFunc(slices.Clone(list), func(h *hook[F]) bool { return !h.internal })
+}
+
+// addListener adds x to *list (at its front with prepend); the returned func removes it. The
+// list is copied on change: dispatch iterates a snapshot.
+func addListener[T any](s *Socket, list *[]*T, x *T, prepend bool) func() {
+	s.mu.Lock()
+	if prepend {
+		*list = append([]*T{x}, *list...)
+	} else {
+		*list = append(slices.Clip(*list), x)
+	}
 	s.mu.Unlock()
 	return func() {
 		s.mu.Lock()
-		s.anyOut = slices.DeleteFunc(slices.Clone(s.anyOut), func(y *outHook) bool { return y == x })
+		*list = slices.DeleteFunc(slices.Clone(*list), func(y *T) bool { return y == x })
 		s.mu.Unlock()
 	}
 }
 
 func addHook[F any](s *Socket, list *[]*hook[F], f F) func() {
-	h := &hook[F]{f: f}
-	s.mu.Lock()
-	*list = append(*list, h)
-	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		*list = slices.DeleteFunc(slices.Clone(*list), func(x *hook[F]) bool { return x == h })
-		s.mu.Unlock()
-	}
+	return addListener(s, list, &hook[F]{f: f}, false)
+}
+
+// addInternalHook is addHook for the package's own listeners, which RemoveAllListeners keeps.
+func addInternalHook[F any](s *Socket, list *[]*hook[F], f F) func() {
+	return addListener(s, list, &hook[F]{f: f, internal: true}, false)
 }
 
 // OnConnect registers f for each connection of the Socket (the "connect" event).
@@ -612,11 +734,15 @@ func (s *Socket) OnConnectError(f func(error)) (off func()) { return addHook(s, 
 // OnDisconnect registers f for each disconnection, with its reason (Reason… constants).
 func (s *Socket) OnDisconnect(f func(reason string)) (off func()) { return addHook(s, &s.onDisc, f) }
 
-func (s *Socket) onReconnectFailedHook(f func()) func() { return addHook(s, &s.onReconFail, f) }
+// onEndHook registers f, internal, for when a connection attempt gives up without a
+// connect_error from the server: ErrReconnectFailed, ErrClosed.
+func (s *Socket) onEndHook(f func(error)) func() { return addInternalHook(s, &s.onEnd, f) }
 
 // Emit sends an event ([]byte values, at any depth, travel as binary attachments). While the
-// Socket is disconnected the event is kept (up to Options.MaxBufferedPackets) and sent on
-// connection.
+// Socket is disconnected the event is kept in its send buffer and sent on connection, as the JS
+// client does; the buffer is bounded (Options.MaxBufferedPackets, Options.MaxBufferedBytes): past
+// either bound the event is not kept and Emit returns an error wrapping ErrQueueFull. It fails
+// the same way when the session cannot queue more (10,000 packets or 64 MiB wait to be written).
 func (s *Socket) Emit(name string, args ...any) error { return Emitter{s: s}.Emit(name, args...) }
 
 // Send emits a "message" event (the JS client's send).
@@ -634,12 +760,23 @@ func (s *Socket) Volatile() Emitter { return Emitter{s: s, volatile: true} }
 // Timeout returns an Emitter whose EmitWithAck fails with ErrTimeout after d.
 func (s *Socket) Timeout(d time.Duration) Emitter { return Emitter{s: s, timeout: d} }
 
-// Emitter is a Socket with emit flags (Volatile, Timeout); each modifier returns a copy.
+// Compress returns an Emitter whose events are sent with per-message compression when compress
+// is true, the default, or never compressed when false (the JS client's socket.compress(false)):
+// it applies to WebSocket messages of at least Options.CompressionThreshold bytes, when the
+// server accepted the permessage-deflate extension.
+func (s *Socket) Compress(compress bool) Emitter { return Emitter{s: s, noCompress: !compress} }
+
+// Emitter is a Socket with emit flags (Volatile, Timeout, Compress); each modifier returns a
+// copy.
 type Emitter struct {
-	s        *Socket
-	volatile bool
-	timeout  time.Duration
+	s          *Socket
+	volatile   bool
+	noCompress bool
+	timeout    time.Duration
 }
+
+// Compress returns a copy of e with the compress flag set (see Socket.Compress).
+func (e Emitter) Compress(compress bool) Emitter { e.noCompress = !compress; return e }
 
 // Volatile returns a copy of e whose events are dropped when they cannot be sent now.
 func (e Emitter) Volatile() Emitter { e.volatile = true; return e }
@@ -696,6 +833,7 @@ func (e Emitter) emit(name string, args []any, withAck bool) (*pendingAck, error
 		return nil, fmt.Errorf("client: emit %q: %w", name, err)
 	}
 	p := &parser.Packet{Type: parser.Event, Nsp: s.nsp, Data: data, Attachments: atts}
+	compress := !e.noCompress
 	var pa *pendingAck
 	s.mu.Lock()
 	if s.m.isClosed() {
@@ -707,22 +845,36 @@ func (e Emitter) emit(name string, args []any, withAck bool) (*pendingAck, error
 		p.ID, p.HasID = s.nextAck, true
 		s.nextAck++
 	}
-	switch {
-	case s.connected:
-		err = s.m.send(p)
-		if err == ErrQueueFull && e.volatile {
-			err = nil
+	sent, buffer := false, !s.connected
+	if s.connected {
+		switch err = s.m.send(p, compress); {
+		case err == nil:
+			sent = true
+		case e.volatile && errors.Is(err, ErrQueueFull):
+			err = nil // dropped, as a volatile event the transport cannot take now
+		case errors.Is(err, ErrClosed) && !s.m.isClosed():
+			// The session ended and the Socket does not know it yet: buffer it, as an event
+			// emitted a moment later would be.
+			err, buffer = nil, true
 		}
-	case e.volatile:
-	case len(s.buf) >= s.m.opts.MaxBufferedPackets:
-		err = ErrQueueFull
-	default:
-		s.buf = append(s.buf, p)
+	}
+	if buffer && !e.volatile {
+		size := packetSize(p)
+		if len(s.buf) >= s.m.opts.MaxBufferedPackets || s.bufBytes+size > s.m.opts.MaxBufferedBytes {
+			err = fmt.Errorf("client: emit %q while disconnected: the send buffer holds %d packets, %d bytes (MaxBufferedPackets %d, MaxBufferedBytes %d): %w",
+				name, len(s.buf), s.bufBytes, s.m.opts.MaxBufferedPackets, s.m.opts.MaxBufferedBytes, ErrQueueFull)
+		} else {
+			s.buf = append(s.buf, &outgoing{p: p, name: name, args: args, size: size, compress: compress})
+			s.bufBytes += size
+		}
 	}
 	if err == nil && withAck {
 		s.acks[p.ID] = pa
 	}
-	out := slices.Clone(s.anyOut)
+	var out []*outHook
+	if sent {
+		out = slices.Clone(s.anyOut)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return nil, err
