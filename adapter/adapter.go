@@ -148,6 +148,14 @@ type Namespace interface {
 	OnServerSideEmit(args []any, ack func(any))
 }
 
+// RecoveryAware is an optional capability of a Namespace, found by type assertion: whether the
+// server enables connection-state recovery. An adapter whose offsets come from its transport
+// (the Redis Streams adapter) appends them to the events it delivers only then, as Node's
+// ClusterAdapter does; the namespaces of socketio implement it.
+type RecoveryAware interface {
+	RecoveryEnabled() bool
+}
+
 // Readier is an optional capability of an Adapter, found by type assertion: whether the
 // adapter receives the other nodes' messages, for readiness probes. Ready returns nil when it
 // does; it may wait for that until ctx ends (the Redis adapters wait for Redis to confirm their

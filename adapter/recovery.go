@@ -175,7 +175,7 @@ func (m *sessionMemory) RestoreSession(_ context.Context, pid, offset string, at
 	out := *s
 	out.Missed = nil
 	for _, k := range m.packets[seq+1-first:] {
-		if addressed(out.Rooms, k.t) {
+		if k.t.Reaches(out.Rooms) {
 			out.Missed = append(out.Missed, k.p)
 		}
 	}
@@ -198,9 +198,9 @@ func (m *sessionMemory) parseOffset(offset string) (uint64, bool) {
 	return seq, true
 }
 
-// addressed tells whether a socket in rooms was among the recipients of t (Node's
-// shouldIncludePacket).
-func addressed(rooms []string, t Target) bool {
+// Reaches tells whether a socket in rooms is among the recipients of t: t has no rooms or one
+// of them, and none of its except rooms (Node's shouldIncludePacket, for recovery).
+func (t Target) Reaches(rooms []string) bool {
 	in := len(t.Rooms) == 0
 	for _, r := range rooms {
 		if slices.Contains(t.Except, r) {

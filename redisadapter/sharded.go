@@ -47,7 +47,7 @@ func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory 
 		return failing(fmt.Errorf("redisadapter: unknown subscription mode %q (want %q, %q or %q)", opts.SubscriptionMode,
 			SubscriptionStatic, SubscriptionDynamic, SubscriptionDynamicPrivate))
 	}
-	sub := newShardSubscriber(rdb, opts.Logger)
+	sub := newShardSubscriber(rdb, opts.Logger, false)
 	out := newOutbox(opts.queue())
 	return func(l *adapter.Local) (adapter.Adapter, error) {
 		nsp := l.Namespace().Name()

@@ -23,8 +23,11 @@ import (
 // that a namespace's messages are handled one at a time whichever connection they came on.
 type shardSubscriber struct {
 	rdb redis.UniversalClient
-	cc  *redis.ClusterClient // rdb, when it is one
+	cc  *redis.ClusterClient // rdb, when it is one and subscriptions are sharded
 	log *slog.Logger
+	// plain makes it use SUBSCRIBE instead of SSUBSCRIBE, on one connection (the streams
+	// adapter's default).
+	plain bool
 
 	// opMu orders subscriptions and unsubscriptions: a room's decision (subscribe or not)
 	// and the command that carries it out happen under it, so that the last decision is the
@@ -41,9 +44,15 @@ type shardSubscriber struct {
 	done    chan struct{}
 }
 
+// subSink is a namespace's transport that a shardSubscriber delivers to.
+type subSink interface {
+	deliver(topic cluster.Topic, payload []byte)
+	namespace() string
+}
+
 // shardRoute is where the messages of one channel go.
 type shardRoute struct {
-	tr    *shardedTransport
+	tr    subSink
 	topic cluster.Topic
 	conn  *shardConn
 }
@@ -64,15 +73,18 @@ type shardDelivery struct {
 	payload string
 }
 
-func newShardSubscriber(rdb redis.UniversalClient, log *slog.Logger) *shardSubscriber {
+func newShardSubscriber(rdb redis.UniversalClient, log *slog.Logger, plain bool) *shardSubscriber {
 	s := &shardSubscriber{
 		rdb:     rdb,
 		log:     log,
+		plain:   plain,
 		routes:  make(map[string]shardRoute),
 		conns:   make(map[string]*shardConn),
 		waiting: make(map[string][]chan struct{}),
 	}
-	s.cc, _ = rdb.(*redis.ClusterClient)
+	if !plain {
+		s.cc, _ = rdb.(*redis.ClusterClient)
+	}
 	return s
 }
 
@@ -83,7 +95,7 @@ var errChannelTaken = errors.New("redisadapter: channel already subscribed by th
 // (or the subscriber ends); without, it is nil. An error means
 // nothing was registered: ch is taken, or the shard of ch cannot be found. A failure to write
 // the command is only logged: go-redis makes the subscription when the connection comes back.
-func (s *shardSubscriber) subscribeLocked(ctx context.Context, ch string, tr *shardedTransport, topic cluster.Topic, confirm bool) (<-chan struct{}, *shardConn, error) {
+func (s *shardSubscriber) subscribeLocked(ctx context.Context, ch string, tr subSink, topic cluster.Topic, confirm bool) (<-chan struct{}, *shardConn, error) {
 	addr := ""
 	if s.cc != nil {
 		master, err := s.cc.MasterForKey(ctx, ch)
@@ -104,7 +116,11 @@ func (s *shardSubscriber) subscribeLocked(ctx context.Context, ch string, tr *sh
 	c := s.conns[addr]
 	fresh := c == nil
 	if fresh {
-		c = &shardConn{addr: addr, ps: s.rdb.SSubscribe(context.Background()), stop: make(chan struct{}), done: make(chan struct{})}
+		ps := s.rdb.SSubscribe
+		if s.plain {
+			ps = s.rdb.Subscribe
+		}
+		c = &shardConn{addr: addr, ps: ps(context.Background()), stop: make(chan struct{}), done: make(chan struct{})}
 		s.conns[addr] = c
 	}
 	c.n++
@@ -112,16 +128,16 @@ func (s *shardSubscriber) subscribeLocked(ctx context.Context, ch string, tr *sh
 	var w chan struct{}
 	if confirm {
 		w = make(chan struct{})
-		key := "ssubscribe " + ch
+		key := s.kind("subscribe") + " " + ch
 		s.waiting[key] = append(s.waiting[key], w)
 	}
 	in := s.in
 	s.mu.Unlock()
 
 	// The first subscription of a connection dials it, on the master of ch's slot.
-	if err := c.ps.SSubscribe(ctx, ch); err != nil {
+	if err := s.subscribe(ctx, c, ch); err != nil {
 		s.log.Warn("redisadapter: subscription not made yet; it will be made when Redis answers",
-			"nsp", tr.nsp, "channel", ch, "err", err)
+			"nsp", tr.namespace(), "channel", ch, "err", err)
 	}
 	if fresh {
 		go s.read(c, in)
@@ -131,7 +147,7 @@ func (s *shardSubscriber) subscribeLocked(ctx context.Context, ch string, tr *sh
 
 // unsubscribeLocked undoes subscribeLocked for a channel of tr; the caller holds opMu. The
 // last channel of a connection closes it.
-func (s *shardSubscriber) unsubscribeLocked(ctx context.Context, tr *shardedTransport, ch string) error {
+func (s *shardSubscriber) unsubscribeLocked(ctx context.Context, tr subSink, ch string) error {
 	s.mu.Lock()
 	r, ok := s.routes[ch]
 	if !ok || r.tr != tr {
@@ -149,9 +165,9 @@ func (s *shardSubscriber) unsubscribeLocked(ctx context.Context, tr *shardedTran
 	if last {
 		return s.closeConn(ctx, c)
 	}
-	if err := c.ps.SUnsubscribe(ctx, ch); err != nil {
+	if err := s.unsubscribe(ctx, c, ch); err != nil {
 		// The subscription ends with the connection anyway, and go-redis will not renew it.
-		s.log.Warn("redisadapter: unsubscribe failed", "nsp", tr.nsp, "channel", ch, "err", err)
+		s.log.Warn("redisadapter: unsubscribe failed", "nsp", tr.namespace(), "channel", ch, "err", err)
 	}
 	return nil
 }
@@ -160,7 +176,7 @@ func (s *shardSubscriber) unsubscribeLocked(ctx context.Context, tr *shardedTran
 // (which ends their subscriptions) and the others get one SUNSUBSCRIBE per channel (several
 // channels of one command would have to share a hash slot). When no channel is left, the
 // dispatch goroutine ends too. remove waits for the goroutines it stops, until ctx ends.
-func (s *shardSubscriber) remove(ctx context.Context, tr *shardedTransport) error {
+func (s *shardSubscriber) remove(ctx context.Context, tr subSink) error {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
 	s.mu.Lock()
@@ -197,8 +213,8 @@ func (s *shardSubscriber) remove(ctx context.Context, tr *shardedTransport) erro
 
 	for c, chs := range unsub {
 		for _, ch := range chs {
-			if err := c.ps.SUnsubscribe(ctx, ch); err != nil {
-				s.log.Warn("redisadapter: unsubscribe failed", "nsp", tr.nsp, "channel", ch, "err", err)
+			if err := s.unsubscribe(ctx, c, ch); err != nil {
+				s.log.Warn("redisadapter: unsubscribe failed", "nsp", tr.namespace(), "channel", ch, "err", err)
 			}
 		}
 	}
@@ -307,4 +323,27 @@ func (s *shardSubscriber) dispatch(in <-chan shardDelivery, stop, done chan stru
 			return
 		}
 	}
+}
+
+// kind returns the name of a subscription command in this subscriber's family: "subscribe"
+// gives "ssubscribe" when sharded.
+func (s *shardSubscriber) kind(cmd string) string {
+	if s.plain {
+		return cmd
+	}
+	return "s" + cmd
+}
+
+func (s *shardSubscriber) subscribe(ctx context.Context, c *shardConn, ch string) error {
+	if s.plain {
+		return c.ps.Subscribe(ctx, ch)
+	}
+	return c.ps.SSubscribe(ctx, ch)
+}
+
+func (s *shardSubscriber) unsubscribe(ctx context.Context, c *shardConn, ch string) error {
+	if s.plain {
+		return c.ps.Unsubscribe(ctx, ch)
+	}
+	return c.ps.SUnsubscribe(ctx, ch)
 }

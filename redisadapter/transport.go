@@ -66,6 +66,9 @@ func (b *base) deliver(topic cluster.Topic, p []byte) {
 	b.recv(topic, p)
 }
 
+// namespace returns the name of the transport's namespace.
+func (b *base) namespace() string { return b.nsp }
+
 func (b *base) isClosed() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()

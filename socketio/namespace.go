@@ -315,6 +315,9 @@ func (h nsHooks) SocketInfo(id string) (adapter.SocketInfo, bool) {
 	return adapter.SocketInfo{ID: s.id, Handshake: *s.Handshake(), Data: h.n.srv.socketData(s)}, true
 }
 
+// RecoveryEnabled implements adapter.RecoveryAware.
+func (h nsHooks) RecoveryEnabled() bool { return h.n.srv.opts.ConnectionStateRecovery != nil }
+
 func (h nsHooks) OnServerSideEmit(args []any, ack func(any)) {
 	if len(args) == 0 {
 		return

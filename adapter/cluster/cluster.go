@@ -177,6 +177,13 @@ type Options struct {
 	// (at most one line a second, with the number dropped so far), and a requester waiting for
 	// its acknowledgement gets one answer fewer.
 	ListenerQueue int
+	// LoopbackBroadcasts makes the transport, not the core, deliver this node's own broadcasts
+	// without acknowledgement to its local sockets: Broadcast publishes and returns, and
+	// Receive delivers the node's own broadcast when it comes back, in the order of the
+	// other nodes' (the streams family: every node delivers the stream's entries in one
+	// order, and a recovering socket joins at a known point of it). When the publish fails,
+	// Broadcast delivers locally at once.
+	LoopbackBroadcasts bool
 	// Logger receives warnings about malformed messages and failed publishes. Nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -353,6 +360,9 @@ func (a *Adapter) Broadcast(ctx context.Context, p *parser.Packet, t adapter.Tar
 			topic = Topic{Kind: TopicRoom, Room: t.Rooms[0]}
 		}
 		err = a.publish(ctx, topic, &Message{Type: Broadcast, Target: t, Packet: p})
+		if err == nil && a.opts.LoopbackBroadcasts {
+			return nil
+		}
 	}
 	a.local.Broadcast(p, t)
 	return err
@@ -584,7 +594,7 @@ func (a *Adapter) Receive(t Topic, b []byte) {
 		a.onResponse(m)
 		return
 	}
-	if m.UID == a.uid {
+	if m.UID == a.uid && !(a.opts.LoopbackBroadcasts && m.Type == Broadcast && m.RequestID == "") {
 		return // our own message, already applied
 	}
 	if a.isClosed() {

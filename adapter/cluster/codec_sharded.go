@@ -28,6 +28,15 @@ func (shardedCodec) NewID() string { return wire.NewClusterID() }
 
 // Encode implements Codec.
 func (shardedCodec) Encode(m *Message) ([]byte, error) {
+	cm, err := toClusterMessage(m)
+	if err != nil {
+		return nil, err
+	}
+	return marshalClusterMessage(cm, wire.Auto)
+}
+
+// toClusterMessage maps m to the ClusterAdapter envelope (the sharded and streams families).
+func toClusterMessage(m *Message) (*wire.ClusterMessage, error) {
 	cm := &wire.ClusterMessage{UID: m.UID, Nsp: m.Nsp, RequestID: m.RequestID}
 	switch m.Type {
 	case Broadcast:
@@ -61,19 +70,6 @@ func (shardedCodec) Encode(m *Message) ([]byte, error) {
 		for i := range m.Sockets {
 			cm.Sockets[i] = toWireSocket(&m.Sockets[i])
 		}
-		b, err := wire.MarshalClusterMessage(cm, wire.Auto)
-		if err != nil {
-			// One socket's data may not be encodable: send the others' as they are.
-			for i := range cm.Sockets {
-				if _, derr := wire.MarshalValue(cm.Sockets[i].Data, wire.MsgPack); derr != nil {
-					cm.Sockets[i].Data = nil
-				}
-			}
-			if b, err2 := wire.MarshalClusterMessage(cm, wire.Auto); err2 == nil {
-				return b, nil
-			}
-		}
-		return b, err
 	case ServerSideEmit:
 		cm.Type = wire.ClusterServerSideEmit
 		cm.Args = m.Args
@@ -87,9 +83,26 @@ func (shardedCodec) Encode(m *Message) ([]byte, error) {
 		cm.Type = wire.ClusterBroadcastAck
 		cm.Reply, cm.HasReply = m.Value, m.Value != nil
 	default:
-		return nil, fmt.Errorf("cluster: sharded codec: message type %d: %w", m.Type, ErrUnsupported)
+		return nil, fmt.Errorf("cluster: ClusterAdapter codec: message type %d: %w", m.Type, ErrUnsupported)
 	}
-	return wire.MarshalClusterMessage(cm, wire.Auto)
+	return cm, nil
+}
+
+// marshalClusterMessage encodes cm. When one socket's data of a fetch answer cannot be
+// encoded, the others' are sent as they are.
+func marshalClusterMessage(cm *wire.ClusterMessage, enc wire.Encoding) ([]byte, error) {
+	b, err := wire.MarshalClusterMessage(cm, enc)
+	if err != nil && cm.Type == wire.ClusterFetchSocketsResponse {
+		for i := range cm.Sockets {
+			if _, derr := wire.MarshalValue(cm.Sockets[i].Data, wire.MsgPack); derr != nil {
+				cm.Sockets[i].Data = nil
+			}
+		}
+		if b, err2 := wire.MarshalClusterMessage(cm, enc); err2 == nil {
+			return b, nil
+		}
+	}
+	return b, err
 }
 
 // Decode implements Codec. The topic does not matter: the envelope says what the message is.
@@ -98,6 +111,11 @@ func (shardedCodec) Decode(_ Topic, b []byte) (*Message, error) {
 	if err := wire.UnmarshalClusterMessage(b, &cm); err != nil {
 		return nil, err
 	}
+	return fromClusterMessage(&cm)
+}
+
+// fromClusterMessage maps a ClusterAdapter envelope to a Message.
+func fromClusterMessage(cm *wire.ClusterMessage) (*Message, error) {
 	m := &Message{UID: cm.UID, Nsp: cm.Nsp, RequestID: cm.RequestID}
 	switch cm.Type {
 	case wire.ClusterBroadcast:
