@@ -2,10 +2,14 @@ package test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gosockio/gosockio/adapter"
+	"github.com/gosockio/gosockio/internal/redistest"
+	"github.com/gosockio/gosockio/redisadapter"
 	"github.com/gosockio/gosockio/socketio"
 	"github.com/gosockio/gosockio/socketio/engineio"
 )
@@ -13,11 +17,12 @@ import (
 // newRecoveryServer is the server js/recovery.js expects: connection-state recovery with a
 // maxDisconnectionDuration of 2.5 s, pings every 200 ms (a silent client is found gone in about
 // 400 ms), and the handlers the script's header describes.
-func newRecoveryServer(t testing.TB) *socketio.Server {
+func newRecoveryServer(t testing.TB, ad adapter.Factory) *socketio.Server {
 	t.Helper()
 	srv, err := socketio.NewServer(socketio.Options{
 		Engine:                  engineio.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 200 * time.Millisecond},
 		ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: 2500 * time.Millisecond},
+		Adapter:                 ad,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -71,17 +76,7 @@ func TestJSRecovery(t *testing.T) {
 	requireNode(t)
 	targets := map[string]func(t *testing.T) string{
 		"go": func(t *testing.T) string {
-			srv := newRecoveryServer(t)
-			url, stopHTTP := serve(t, "127.0.0.1:0", srv)
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				if err := srv.Close(ctx); err != nil {
-					t.Errorf("close: %v", err)
-				}
-				stopHTTP()
-			})
-			return url
+			return startRecoveryServer(t, nil)
 		},
 		"node": func(t *testing.T) string { return startNodeScript(t, "recovery-server.js") },
 	}
@@ -89,6 +84,49 @@ func TestJSRecovery(t *testing.T) {
 		for _, mode := range []string{"websocket", "polling"} {
 			t.Run(target+"/"+mode, func(t *testing.T) {
 				runNode(t, 30*time.Second, "recovery.js", mode, targets[target](t))
+			})
+		}
+	}
+}
+
+// startRecoveryServer serves newRecoveryServer on loopback until the test ends.
+func startRecoveryServer(t *testing.T, ad adapter.Factory) string {
+	srv := newRecoveryServer(t, ad)
+	url, stopHTTP := serve(t, "127.0.0.1:0", srv)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		stopHTTP()
+	})
+	return url
+}
+
+// TestJSRecoveryCluster: the same client script across two nodes on the Redis Streams adapter,
+// the client reconnecting to the other node after each cut: two Go nodes, a Node node
+// (socket.io 4.8.4 + @socket.io/redis-streams-adapter 0.3.1) then a Go node (a session Node
+// persisted, restored by Go), a Go node then a Node node (the reverse), and two Node nodes (the
+// reference).
+func TestJSRecoveryCluster(t *testing.T) {
+	requireNode(t)
+	r := redistest.Real(t)
+	for _, pair := range []string{"go-go", "node-go", "go-node", "node-node"} {
+		for _, mode := range []string{"websocket", "polling"} {
+			t.Run(pair+"/"+mode, func(t *testing.T) {
+				key := redistest.Key(t)
+				rdb := r.Client(t)
+				t.Cleanup(func() { _ = rdb.Del(context.Background(), key).Err() })
+				start := func(kind string) string {
+					if kind == "node" {
+						return startNodeScript(t, "recovery-server.js", r.URL, key)
+					}
+					return startRecoveryServer(t, redisadapter.NewStreams(rdb, redisadapter.StreamsOptions{
+						StreamName: key, ChannelPrefix: key, SessionKeyPrefix: key + ":session:"}))
+				}
+				a, b := start(pair[:strings.IndexByte(pair, '-')]), start(pair[strings.IndexByte(pair, '-')+1:])
+				runNode(t, 30*time.Second, "recovery.js", mode, a, b)
 			})
 		}
 	}

@@ -135,7 +135,8 @@ func ParseStreamFrame(b []byte) (e wire.StreamEntry, ok bool, err error) {
 
 // StreamBroadcast decodes a stream entry that is a broadcast without acknowledgement of
 // namespace nsp, for a recovery (Node's restoreSession): the packet, with the entry's id
-// appended as its offset, and its target. ok is false for any other entry; err is set for a
+// appended as its offset, and its target. Volatile broadcasts are included, as Node's adapter
+// includes them. ok is false for any other entry; err is set for a
 // malformed one.
 func StreamBroadcast(e wire.StreamEntry, nsp string) (p *parser.Packet, t adapter.Target, ok bool, err error) {
 	if e.Nsp != nsp || e.Type != "3" {
@@ -149,7 +150,7 @@ func StreamBroadcast(e wire.StreamEntry, nsp string) (p *parser.Packet, t adapte
 	if err != nil {
 		return nil, t, false, fmt.Errorf("cluster: stream entry %s: %w", e.ID, err)
 	}
-	if m.RequestID != "" || m.Packet == nil || m.Target.Flags.Volatile {
+	if m.RequestID != "" || m.Packet == nil {
 		return nil, t, false, nil
 	}
 	m.Packet.Data = adapter.AppendOffset(m.Packet.Data, e.ID)

@@ -1,10 +1,16 @@
 // Node's socket.io 4.8.4 with connectionStateRecovery, serving what recovery.js expects (the
 // reference newRecoveryServer in ../recovery_test.go mirrors): TestJSRecovery/node runs the
 // client script against it, so that its expectations are Node's.
-// Usage: node recovery-server.js; it prints "listening <port>" and runs until killed.
+// Usage: node recovery-server.js [<redis URL> <key>]; it prints "listening <port>" and runs until
+// killed. With a Redis URL it is a node of a cluster on @socket.io/redis-streams-adapter 0.3.1,
+// whose stream, channels and session keys are named after <key>.
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
+const { createClient } = require("redis");
+const { createAdapter } = require("@socket.io/redis-streams-adapter");
+
+const [, , redisURL, key] = process.argv;
 
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
@@ -42,4 +48,13 @@ io.on("connection", (socket) => {
   });
 });
 
-httpServer.listen(0, "127.0.0.1", () => console.log(`listening ${httpServer.address().port}`));
+async function main() {
+  if (redisURL) {
+    const client = createClient({ url: redisURL });
+    client.on("error", () => {});
+    await client.connect();
+    io.adapter(createAdapter(client, { streamName: key, channelPrefix: key, sessionKeyPrefix: key + ":session:" }));
+  }
+  httpServer.listen(0, "127.0.0.1", () => console.log(`listening ${httpServer.address().port}`));
+}
+main();
