@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,5 +196,192 @@ func TestGoClientNodeRestart(t *testing.T) {
 	var n int
 	if err != nil || a.Bind(&n) != nil || n != 2 {
 		t.Fatalf("sum after reconnection: %v %d", err, n)
+	}
+}
+
+// startNodeGoClientServer runs js/client-go-server.js and returns its URL.
+func startNodeGoClientServer(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	p := startNode(t, ctx, "client-go-server.js", "0")
+	return "http://127.0.0.1:" + p.waitPrefix(t, "listening ", 20*time.Second)
+}
+
+// TestGoClientNodeUpgradeInFlight: events emitted before connecting (the send buffer) and while
+// polling upgrades to WebSocket reach Node's server once each, in order, as do the server's.
+func TestGoClientNodeUpgradeInFlight(t *testing.T) {
+	requireNode(t)
+	base := startNodeGoClientServer(t)
+	const n = 300
+	m, err := client.NewManager(base, client.Options{Logger: clientQuiet, Query: url.Values{"seq": {"300"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	upgraded := make(chan string, 1)
+	m.OnUpgrade(func(tr string) { upgraded <- tr })
+	s := m.Socket("/", nil)
+	seq := make(chan int, n)
+	s.On("seq", client.Handle(func(ev *client.Event, i int) error { seq <- i; return nil }))
+	for i := range 50 {
+		if err := s.Emit("n", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Connect()
+	// Emit until the upgrade is done, then 50 more: events in flight on both sides of it.
+	sent, after := 50, -1
+	for ; after < 50 && sent < 20000; sent++ {
+		if err := s.Emit("n", sent); err != nil {
+			t.Fatal(err)
+		}
+		if after >= 0 {
+			after++
+		} else if m.Transport() == "websocket" {
+			after = 0
+		}
+		if sent%5 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i := range n {
+		if got := within(t, seq); got != i {
+			t.Fatalf("seq %d, want %d", got, i)
+		}
+	}
+	a, err := s.Timeout(10*time.Second).EmitWithAck(context.Background(), "received")
+	var got []struct {
+		I         int    `json:"i"`
+		Transport string `json:"transport"`
+	}
+	if err != nil || a.Bind(&got) != nil || len(got) != sent {
+		t.Fatalf("received: %v, %d events of %d", err, len(got), sent)
+	}
+	by := map[string]int{}
+	for i, r := range got {
+		if r.I != i {
+			t.Fatalf("event %d arrived as number %d", r.I, i)
+		}
+		by[r.Transport]++
+	}
+	if by["polling"] == 0 || by["websocket"] == 0 {
+		t.Fatalf("events by transport: %v, want both", by)
+	}
+	t.Logf("events by transport: %v", by)
+}
+
+// TestGoClientNodeCompress: Node's server (permessage-deflate on) receives compressed frames
+// from the Go client by default, uncompressed ones for Compress(false) and under 1024 bytes, and
+// decodes them all.
+func TestGoClientNodeCompress(t *testing.T) {
+	requireNode(t)
+	base := startNodeGoClientServer(t)
+	s := goClient(t, base, client.Options{Transports: []string{"websocket"}})
+	ctx := context.Background()
+	big := strings.Repeat("compressible ", 200)
+	for _, e := range []client.Emitter{s.Timeout(5 * time.Second), s.Timeout(5 * time.Second).Compress(false)} {
+		a, err := e.EmitWithAck(ctx, "big", big)
+		var n int
+		if err != nil || a.Bind(&n) != nil || n != len(big) {
+			t.Fatalf("big: %v %d", err, n)
+		}
+	}
+	a, err := s.Timeout(5*time.Second).EmitWithAck(ctx, "frames")
+	var frames []struct {
+		RSV1   bool   `json:"rsv1"`
+		Opcode int    `json:"opcode"`
+		Text   string `json:"text"`
+	}
+	if err != nil || a.Bind(&frames) != nil {
+		t.Fatalf("frames: %v %s", err, a.Raw(0))
+	}
+	var bigs []bool
+	for _, f := range frames {
+		switch {
+		case strings.HasPrefix(f.Text, `420["big"`), strings.HasPrefix(f.Text, `421["big"`):
+			bigs = append(bigs, f.RSV1)
+		case strings.HasPrefix(f.Text, "42"):
+			if f.RSV1 {
+				t.Fatalf("a small message was compressed: %q", f.Text)
+			}
+		}
+	}
+	if len(bigs) != 2 || !bigs[0] || bigs[1] {
+		t.Fatalf("compressed flags of the two big events: %v (frames %+v)", bigs, frames)
+	}
+}
+
+// TestGoClientNodeServerDisconnect: after Node's socket.disconnect() the client's reason is
+// "io server disconnect" and it does not reconnect on its own; Connect connects it again.
+func TestGoClientNodeServerDisconnect(t *testing.T) {
+	requireNode(t)
+	base := startNodeGoClientServer(t)
+	s := goClient(t, base, client.Options{ReconnectionDelay: 10 * time.Millisecond, RandomizationFactor: -1})
+	reasons := make(chan string, 1)
+	s.OnDisconnect(func(r string) { reasons <- r })
+	attempts := make(chan int, 10)
+	s.Manager().OnReconnectAttempt(func(n int) { attempts <- n })
+	connected := make(chan struct{}, 1)
+	s.OnConnect(func() { connected <- struct{}{} })
+	first := s.ID()
+	s.Emit("kick")
+	if r := within(t, reasons); r != client.ReasonServerDisconnect {
+		t.Fatalf("reason %q", r)
+	}
+	if s.Active() || s.Connected() || s.ID() != "" {
+		t.Fatal("still active after io server disconnect")
+	}
+	select {
+	case n := <-attempts:
+		t.Fatalf("reconnection attempt %d after io server disconnect", n)
+	case <-connected:
+		t.Fatal("connected again on its own after io server disconnect")
+	case <-time.After(300 * time.Millisecond): // 30 reconnection delays
+	}
+	s.Connect()
+	within(t, connected)
+	if s.ID() == "" || s.ID() == first {
+		t.Fatalf("id %q (was %q)", s.ID(), first)
+	}
+}
+
+// TestGoClientNodeSharedManager: Connect shares one Manager (one Engine.IO session) between the
+// namespaces of Node's server, as io(url) does, and releases it with its last Socket.
+func TestGoClientNodeSharedManager(t *testing.T) {
+	requireNode(t)
+	base := startNodeGoClientServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	o := client.Options{Logger: clientQuiet}
+	root, err := client.Connect(ctx, base, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := client.Connect(ctx, base+"/admin", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if admin.Manager() != root.Manager() {
+		t.Fatal("/admin has a Manager of its own")
+	}
+	a, err := admin.Timeout(5*time.Second).EmitWithAck(ctx, "whoami")
+	var name string
+	if err != nil || a.Bind(&name) != nil || name != "/admin" {
+		t.Fatalf("whoami: %v %q", err, name)
+	}
+	shared := root.Manager()
+	root.Close()
+	if !admin.Connected() {
+		t.Fatal("/admin went with /")
+	}
+	admin.Close()
+	again, err := client.Connect(ctx, base, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if again.Manager() == shared {
+		t.Fatal("the released Manager was reused")
 	}
 }
