@@ -8,12 +8,16 @@
 // instead of createAdapter (test/sharded_cluster_test.go, TestMixedClusterSharded). A
 // <redis URL> of the form cluster:<host:port>,<host:port>… names the nodes of a Redis Cluster
 // (node-redis createCluster).
+// With "streams" (or "streams:<streamCount>") it uses @socket.io/redis-streams-adapter 0.3.1
+// with streamName, channelPrefix and sessionKeyPrefix named after <key>
+// (test/streams_cluster_test.go).
 // It prints "listening <port>" once ready, and runs until it is killed (SIGTERM closes it).
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
 const { createClient, createCluster } = require("redis");
 const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
+const streamsAdapter = require("@socket.io/redis-streams-adapter");
 
 const [, , redisURL, key, NAME, requestsTimeout, adapterKind] = process.argv;
 if (!redisURL || !key || !NAME) {
@@ -46,10 +50,18 @@ async function main() {
     p.finally(() => pending.delete(p)).catch((e) => console.error("sSubscribe", args[0], "failed:", e.message));
     return p;
   };
+  const streams = (adapterKind || "").match(/^streams(?::(\d+))?$/);
   const io = new Server(httpServer, {
-    adapter: sharded
-      ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: sharded[1] })
-      : createAdapter(pub, sub, { key, requestsTimeout: Number(requestsTimeout || 5000) }),
+    adapter: streams
+      ? streamsAdapter.createAdapter(pub, {
+          streamName: key,
+          streamCount: Number(streams[1] || 1),
+          channelPrefix: key,
+          sessionKeyPrefix: key + ":session:",
+        })
+      : sharded
+        ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: sharded[1] })
+        : createAdapter(pub, sub, { key, requestsTimeout: Number(requestsTimeout || 5000) }),
   });
 
   io.on("srv-ping", (...args) => {
