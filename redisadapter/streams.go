@@ -524,6 +524,17 @@ func (r *streamReader) run() {
 	}
 	close(r.started)
 	for !r.stopped() {
+		if r.down.Load() {
+			// Back up before the blocking XREAD: the outbox waits for this reader to be up
+			// before it appends what it kept during the outage.
+			if err := r.client.Ping(ctx).Err(); err != nil {
+				if !failed(err) {
+					return
+				}
+				continue
+			}
+			r.up()
+		}
 		res, err := r.client.XRead(ctx, &redis.XReadArgs{
 			Streams: []string{r.name, r.last},
 			Count:   r.f.opts.ReadCount,
@@ -539,12 +550,20 @@ func (r *streamReader) run() {
 			continue
 		}
 		backoff = 0
-		if r.down.Swap(false) {
-			log.Info("redisadapter: stream reader reconnected", "stream", r.name, "from", r.last)
-		}
+		r.up()
 		for _, s := range res {
 			r.deliver(s.Messages)
 		}
+	}
+}
+
+// up marks the reader connected again.
+func (r *streamReader) up() {
+	if r.down.Swap(false) {
+		r.mu.Lock()
+		last := r.last
+		r.mu.Unlock()
+		r.f.opts.Logger.Info("redisadapter: stream reader reconnected", "stream", r.name, "from", last)
 	}
 }
 
