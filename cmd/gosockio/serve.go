@@ -39,6 +39,8 @@ given on the command line wins.
   gosockio serve                                    one node, in-memory adapter, 127.0.0.1:3000
   gosockio serve --redis embedded:6380              one node and an in-process Redis for others
   gosockio serve --addr 127.0.0.1:3001 --redis redis://127.0.0.1:6380   join it
+  gosockio serve --redis redis://127.0.0.1:6379 --adapter streams   a node of a cluster on Redis
+                                                    streams, with connection-state recovery
 
 flags:
 `
@@ -56,6 +58,8 @@ type serveConfig struct {
 	Path            string
 	Redis           string // "", "embedded", "embedded:PORT", or a redis:// / rediss:// URL
 	RedisKey        string
+	Adapter         string        // classic, sharded or streams
+	Recovery        time.Duration // connection-state recovery: 0 auto, negative off
 	CORSOrigins     string
 	PingInterval    time.Duration
 	PingTimeout     time.Duration
@@ -103,7 +107,9 @@ func (c *serveConfig) define(ef *envFlags) {
 	ef.str(&c.Addr, "addr", "127.0.0.1:3000", "listen address, host:port")
 	ef.str(&c.Path, "path", "/socket.io/", "Socket.IO endpoint path")
 	ef.str(&c.Redis, "redis", "", `Redis: empty for a single node (in-memory adapter); "embedded" or "embedded:PORT" to start an in-process Redis on 127.0.0.1 that other nodes can join; or a redis:// or rediss:// URL to join a cluster`)
-	ef.str(&c.RedisKey, "redis-key", "socket.io", "key prefix of the Redis channels (Node's key option; same on every node and emitter)")
+	ef.str(&c.RedisKey, "redis-key", "socket.io", "key prefix of the Redis channels (Node's key, channelPrefix and streamName; same on every node and emitter)")
+	ef.str(&c.Adapter, "adapter", "classic", `with --redis: the Redis adapter, "classic" (@socket.io/redis-adapter), "sharded" (its sharded pub/sub variant, Redis 7) or "streams" (@socket.io/redis-streams-adapter: no broadcast lost while Redis restarts, and connection-state recovery across nodes)`)
+	ef.dur(&c.Recovery, "recovery", 0, "connection-state recovery: how long a disconnected client's session is kept (Node's maxDisconnectionDuration); 0 means 2m with --adapter streams and off otherwise; negative turns it off")
 	ef.str(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty sends no CORS headers")
 	ef.dur(&c.PingInterval, "ping-interval", 25*time.Second, "time between two pings")
 	ef.dur(&c.PingTimeout, "ping-timeout", 20*time.Second, "how long to wait for a pong before closing")
@@ -138,6 +144,14 @@ func (c *serveConfig) validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
+	}
+	switch c.Adapter {
+	case "classic", "sharded", "streams":
+	default:
+		return fmt.Errorf("--adapter %q: want classic, sharded or streams", c.Adapter)
+	}
+	if c.recovery() > 0 && c.Redis != "" && c.Adapter != "streams" {
+		return fmt.Errorf("--recovery %v: the %s adapter keeps no sessions across nodes; use --adapter streams (or no --redis for one node)", c.Recovery, c.Adapter)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
@@ -299,6 +313,17 @@ func newSocketServer(c *serveConfig, factory adapter.Factory, log *slog.Logger) 
 	return srv, nil
 }
 
+// recovery is the connection-state recovery's maxDisconnectionDuration, 0 when off.
+func (c *serveConfig) recovery() time.Duration {
+	switch {
+	case c.Recovery < 0:
+		return 0
+	case c.Recovery == 0 && c.Redis != "" && c.Adapter == "streams":
+		return 2 * time.Minute
+	}
+	return c.Recovery
+}
+
 // socketOptions are the socketio.Options of c: the browser client (--client-js,
 // --serve-client), the Engine.IO settings, CORS and the sticky cookie.
 func socketOptions(c *serveConfig, log *slog.Logger) (socketio.Options, error) {
@@ -314,6 +339,9 @@ func socketOptions(c *serveConfig, log *slog.Logger) (socketio.Options, error) {
 		} else {
 			log.Info("no local copy of the Socket.IO client (--client-js): its URLs redirect to the CDN", "url", c.Path+"socket.io.js", "cdn", cdnClientJS)
 		}
+	}
+	if d := c.recovery(); d > 0 {
+		opts.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: d}
 	}
 	opts.Engine.Path = c.Path
 	opts.Engine.PingInterval = c.PingInterval
@@ -531,7 +559,15 @@ func openCluster(ctx context.Context, c *serveConfig, log *slog.Logger) (*cluste
 		return nil, fmt.Errorf("redis %s does not answer: %w", redactURL(url), err)
 	}
 	redisLogs.Store(true) // from now on, go-redis's reconnection messages are worth logging
-	cc.factory = redisadapter.New(cc.rdb, redisadapter.Options{Key: c.RedisKey, Logger: log})
+	switch c.Adapter {
+	case "sharded":
+		cc.factory = redisadapter.NewSharded(cc.rdb, redisadapter.ShardedOptions{ChannelPrefix: c.RedisKey, Logger: log})
+	case "streams":
+		cc.factory = redisadapter.NewStreams(cc.rdb, redisadapter.StreamsOptions{StreamName: c.RedisKey, ChannelPrefix: c.RedisKey, Logger: log})
+	default:
+		cc.factory = redisadapter.New(cc.rdb, redisadapter.Options{Key: c.RedisKey, Logger: log})
+	}
+	cc.name += " (" + c.Adapter + ")"
 	return cc, nil
 }
 

@@ -34,6 +34,7 @@ func TestParseServe(t *testing.T) {
 		"GOSOCKIO_LOG_FORMAT":    "json",
 		"GOSOCKIO_CORS_ORIGINS":  "https://a.example, https://b.example",
 		"GOSOCKIO_DEMO":          "false",
+		"GOSOCKIO_ADAPTER":       "streams",
 	}
 	c, err := parseServe([]string{"--addr", "127.0.0.1:5000", "--ping-timeout", "3s", "--node-name", "n1"},
 		func(k string) string { return env[k] }, io.Discard)
@@ -42,13 +43,16 @@ func TestParseServe(t *testing.T) {
 	}
 	// Flags win over the environment, which wins over the defaults.
 	want := serveConfig{
-		Addr: "127.0.0.1:5000", Path: "/socket.io/", Redis: "redis://cache:6379/2", RedisKey: "socket.io",
+		Addr: "127.0.0.1:5000", Path: "/socket.io/", Redis: "redis://cache:6379/2", RedisKey: "socket.io", Adapter: "streams",
 		CORSOrigins: "https://a.example, https://b.example", PingInterval: 5 * time.Second, PingTimeout: 3 * time.Second,
 		MaxPayload: 2048, LogLevel: "info", LogFormat: "json", NodeName: "n1", ClientJS: c.ClientJS,
 		StickyCookie: "gosockio_node", Demo: false, ShutdownTimeout: 10 * time.Second, ServeClient: true,
 	}
 	if *c != want {
 		t.Errorf("config\n%+v\nwant\n%+v", *c, want)
+	}
+	if c.recovery() != 2*time.Minute {
+		t.Errorf("--adapter streams: recovery %v, want 2m by default", c.recovery())
 	}
 	if got := splitList(c.CORSOrigins); !reflect.DeepEqual(got, []string{"https://a.example", "https://b.example"}) {
 		t.Errorf("CORS origins %q", got)
@@ -71,6 +75,8 @@ func TestParseServe(t *testing.T) {
 		{[]string{"--demo=maybe"}, nil, `invalid boolean value "maybe" for -demo`},
 		{[]string{"--sticky-cookie", "a b"}, nil, `--sticky-cookie "a b": not a valid cookie name`},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},
+		{[]string{"--adapter", "kafka"}, nil, `--adapter "kafka": want classic, sharded or streams`},
+		{[]string{"--redis", "embedded", "--recovery", "1m"}, nil, `--recovery 1m0s: the classic adapter keeps no sessions across nodes`},
 	}
 	for _, b := range bad {
 		_, err := parseServe(b.args, func(k string) string { return b.env[k] }, io.Discard)
@@ -564,5 +570,83 @@ func TestDockerfileClientVersion(t *testing.T) {
 	}
 	if !bytes.Contains(b, []byte("GOSOCKIO_CLIENT_JS=/usr/share/gosockio/socket.io-client/dist/socket.io.min.js")) {
 		t.Error("Dockerfile: GOSOCKIO_CLIENT_JS does not name the copied bundle")
+	}
+}
+
+// TestServeStreamsRecovery: two nodes with --adapter streams (connection-state recovery on by
+// default) on the embedded Redis (which runs in node A). A client of node B misses a chat
+// message while node B shuts down; it comes back on node A with its private id and last
+// offset, and gets its socket id back and the message it missed.
+func TestServeStreamsRecovery(t *testing.T) {
+	a := startServe(t, "--redis", "embedded", "--adapter", "streams", "--node-name", "node-a")
+	m := regexp.MustCompile(`url=(redis://127\.0\.0\.1:\d+)`).FindStringSubmatch(a.logs.String())
+	if m == nil {
+		t.Fatalf("the embedded Redis URL is not in the log:\n%s", a.logs)
+	}
+	b := startServe(t, "--redis", m[1], "--adapter", "streams", "--node-name", "node-b")
+	waitReady(t, a)
+	waitReady(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dial := func(n *node, auth any) (*testclient.Client, map[string]any) {
+		c, err := testclient.Dial(ctx, "http://"+n.addr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		raw, err := c.ConnectData(ctx, "/", auth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var data map[string]any
+		if err := json.Unmarshal(raw, &data); err != nil {
+			t.Fatal(err)
+		}
+		return c, data
+	}
+	// nextMessage returns the text and offset of the next "chat message".
+	nextMessage := func(c *testclient.Client) (string, string) {
+		for {
+			_, name, args, err := c.NextEvent(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name != "chat message" {
+				continue
+			}
+			var text, offset string
+			if err := args.Bind(0, &text); err != nil || args.Len() != 2 || args.Bind(1, &offset) != nil {
+				t.Fatalf("chat message with %d arguments: want a text and an offset", args.Len())
+			}
+			return text, offset
+		}
+	}
+	x, conn := dial(b, nil)
+	pid, _ := conn["pid"].(string)
+	if pid == "" {
+		t.Fatalf("CONNECT answer %v: no private session id (recovery is off?)", conn)
+	}
+	y, _ := dial(a, nil)
+	if err := y.Emit("/", "chat message", "before"); err != nil {
+		t.Fatal(err)
+	}
+	text, offset := nextMessage(x)
+	if text != "before" {
+		t.Fatalf("got %q", text)
+	}
+	if err := b.stop(); err != nil { // node B shuts down: its sockets' sessions are kept
+		t.Fatal(err)
+	}
+	if err := y.Emit("/", "chat message", "while away"); err != nil {
+		t.Fatal(err)
+	}
+	for text := ""; text != "while away"; text, _ = nextMessage(y) {
+	}
+	x2, conn2 := dial(a, map[string]any{"pid": pid, "offset": offset})
+	if conn2["sid"] != conn["sid"] {
+		t.Fatalf("on node A: sid %v, want %v (not recovered)", conn2["sid"], conn["sid"])
+	}
+	if text, _ := nextMessage(x2); text != "while away" {
+		t.Fatalf("recovered client got %q, want the message it missed", text)
 	}
 }
