@@ -16,6 +16,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
@@ -449,6 +450,9 @@ func ownClient(rdb redis.UniversalClient) redis.UniversalClient {
 	case *redis.Client:
 		o := *c.Options()
 		o.PoolSize, o.MinIdleConns, o.MaxIdleConns = 2, 0, 1
+		// The caller's client owns the maintenance notifications (RESP3 push handlers are
+		// per process); this one needs none.
+		o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 		return redis.NewClient(&o)
 	case *redis.ClusterClient:
 		o := *c.Options()
