@@ -430,3 +430,39 @@ func inflate(t *testing.T, b []byte) []byte {
 	}
 	return out
 }
+
+// TestCloseFailsBufferedAcks: Close fails the acknowledgements of events still in the send
+// buffer with ErrClosed (Disconnect keeps them for the next connection).
+func TestCloseFailsBufferedAcks(t *testing.T) {
+	_, hs := newServer(t, engineio.Options{}, func(io *socketio.Server) { io.Of("/other") })
+	m, err := client.NewManager(hs.URL, client.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	other := m.Socket("/other", nil)
+	connected := make(chan struct{}, 1)
+	other.OnConnect(func() { connected <- struct{}{} })
+	other.Connect()
+	recv(t, connected)
+	s := m.Socket("/", nil) // never connected: its events wait in the send buffer
+	res := make(chan error, 1)
+	go func() {
+		_, err := s.EmitWithAck(context.Background(), "ev")
+		res <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // the emit is buffered (or, if Close comes first, refused)
+	s.Close()
+	if err := recv(t, res); !errors.Is(err, client.ErrClosed) {
+		t.Fatalf("buffered EmitWithAck after Close: %v", err)
+	}
+	if !other.Connected() {
+		t.Fatal("/other disconnected by the Close of /")
+	}
+	if m.Socket("/", nil) == s {
+		t.Fatal("Manager.Socket returned the closed Socket")
+	}
+	if err := s.Emit("x"); !errors.Is(err, client.ErrClosed) {
+		t.Fatalf("Emit on a closed Socket: %v", err)
+	}
+}

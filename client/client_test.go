@@ -436,13 +436,21 @@ func TestReconnectFailed(t *testing.T) {
 }
 
 // TestUpgradeWithEventsInFlight: events sent both ways while polling upgrades to WebSocket
-// all arrive, in order.
+// all arrive, in order; the client's are emitted from the start until the upgrade is done and 50
+// more, so that some go by polling and the rest by WebSocket.
 func TestUpgradeWithEventsInFlight(t *testing.T) {
 	const n = 300
-	fromClient := make(chan int, n)
-	_, hs := newServer(t, engineio.Options{}, func(io *socketio.Server) {
+	type arrival struct {
+		i         int
+		transport string
+	}
+	fromClient := make(chan arrival, 20000)
+	srv, _ := newServer(t, engineio.Options{}, func(io *socketio.Server) {
 		io.OnConnection(func(s *socketio.Socket) {
-			s.On("n", socketio.Handle(func(ev *socketio.Event, i int) error { fromClient <- i; return nil }))
+			s.On("n", socketio.Handle(func(ev *socketio.Event, i int) error {
+				fromClient <- arrival{i, s.Conn().Transport()}
+				return nil
+			}))
 			go func() {
 				for i := range n {
 					s.Emit("m", i)
@@ -450,35 +458,53 @@ func TestUpgradeWithEventsInFlight(t *testing.T) {
 			}()
 		})
 	})
+	// The upgrade request is answered 100 ms late, so that the session spends a while on
+	// polling with events in flight before it upgrades.
+	late := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.Query(); q.Get("transport") == "websocket" && q.Get("sid") != "" {
+			time.Sleep(100 * time.Millisecond)
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer func() { late.CloseClientConnections(); late.Close() }()
 	fromServer := make(chan int, n)
-	m, err := client.NewManager(hs.URL, client.Options{Logger: quiet})
+	m, err := client.NewManager(late.URL, client.Options{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	upgraded := make(chan string, 1)
-	m.OnUpgrade(func(tr string) { upgraded <- tr })
 	s := m.Socket("/", nil)
 	s.On("m", client.Handle(func(ev *client.Event, i int) error { fromServer <- i; return nil }))
 	s.Connect()
-	for i := range n {
-		if err := s.Emit("n", i); err != nil {
+	sent, after := 0, -1
+	for ; after < 50 && sent < 20000; sent++ {
+		if err := s.Emit("n", sent); err != nil {
 			t.Fatal(err)
 		}
-		if i%50 == 0 {
+		if after >= 0 {
+			after++
+		} else if m.Transport() == "websocket" {
+			after = 0
+		}
+		if sent%5 == 0 {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	for i := range n {
-		if a := recv(t, fromClient); a != i {
-			t.Fatalf("server got %d, want %d", a, i)
+	by := map[string]int{}
+	for i := range sent {
+		a := recv(t, fromClient)
+		if a.i != i {
+			t.Fatalf("server got %d, want %d", a.i, i)
 		}
+		by[a.transport]++
+	}
+	for i := range n {
 		if b := recv(t, fromServer); b != i {
 			t.Fatalf("client got %d, want %d", b, i)
 		}
 	}
-	if m.Transport() != "websocket" {
-		recv(t, upgraded)
+	if by["polling"] == 0 || by["websocket"] == 0 {
+		t.Fatalf("events by transport %v, want both", by)
 	}
 }
 

@@ -572,7 +572,10 @@ func (m *Manager) onEngineClose(e *engine, reason string, err error) {
 	}
 	m.eng = nil
 	hooks := m.onCloseHooks
-	recon := !m.closed && !m.opts.NoReconnection && !m.skipRecon && reason != reasonForcedClose
+	// leaving: the client was closing this session (its last Socket left), whatever ended it
+	// first (its close packet, or the server's answer to its DISCONNECT).
+	leaving := m.skipRecon || reason == reasonForcedClose
+	recon := !m.closed && !m.opts.NoReconnection && !leaving
 	m.mu.Unlock()
 	if err != nil {
 		m.opts.Logger.Debug("client: session closed", "reason", reason, "err", err)
@@ -586,7 +589,7 @@ func (m *Manager) onEngineClose(e *engine, reason string, err error) {
 	m.mu.Lock()
 	if !m.closed && m.anyActiveLocked() {
 		switch {
-		case reason == reasonForcedClose:
+		case leaving:
 			// The client closed the session (its last Socket left) and a Socket connected
 			// since: a new session at once.
 			m.openLocked(false)

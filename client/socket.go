@@ -167,6 +167,7 @@ type Socket struct {
 	nsp    string
 	auth   any
 	active atomic.Bool // Connect was called and neither side disconnected since
+	closed atomic.Bool // Close was called: the Socket is no longer its Manager's
 
 	mu          sync.Mutex
 	connected   bool
@@ -260,13 +261,14 @@ func (s *Socket) Active() bool { return s.active.Load() }
 func (s *Socket) isActive() bool { return s.active.Load() }
 
 // Connect starts connecting (or reconnecting) the Socket, opening the Manager's session if
-// needed; it does not wait (see the package's Connect for that).
+// needed; it does not wait (see the package's Connect for that). It does nothing once the Socket
+// or its Manager is closed.
 func (s *Socket) Connect() {
 	if s.active.Swap(true) {
 		return
 	}
 	s.m.mu.Lock()
-	e, closed := s.m.eng, s.m.closed
+	e, closed := s.m.eng, s.m.closed || s.closed.Load()
 	s.m.mu.Unlock()
 	if closed {
 		s.active.Store(false)
@@ -593,6 +595,7 @@ func (s *Socket) Disconnect() {
 // closes the Manager, waiting for its goroutines (see Manager.Close): a Manager that Connect
 // shared is then released.
 func (s *Socket) Close() error {
+	s.closed.Store(true)
 	s.Disconnect()
 	s.m.mu.Lock()
 	if s.m.nsps[s.nsp] == s {
@@ -600,6 +603,7 @@ func (s *Socket) Close() error {
 	}
 	idle := !s.m.anyActiveLocked()
 	s.m.mu.Unlock()
+	s.closeByManager() // the acks of buffered events fail with ErrClosed; the buffer goes
 	if idle {
 		return s.m.Close()
 	}
@@ -836,7 +840,7 @@ func (e Emitter) emit(name string, args []any, withAck bool) (*pendingAck, error
 	compress := !e.noCompress
 	var pa *pendingAck
 	s.mu.Lock()
-	if s.m.isClosed() {
+	if s.closed.Load() || s.m.isClosed() {
 		s.mu.Unlock()
 		return nil, ErrClosed
 	}

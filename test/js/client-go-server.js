@@ -1,7 +1,8 @@
 // A Node.js Socket.IO server (socket.io 4.8.4, see package.json) for the Go client's tests
 // (../client_node_test.go) that need more than scenario-server.js: it records the events "n" a
 // client sends (with the transport each came by), reads the WebSocket frames it receives to tell
-// compressed ones (permessage-deflate's RSV1 bit), and offers the extension (threshold 0).
+// compressed ones (permessage-deflate's RSV1 bit), and offers the extension (threshold 0); it
+// takes 100 ms to answer the upgrade request of a polling session.
 // Usage: node client-go-server.js [port]
 // It listens on 127.0.0.1 (port 0 or none: any free port), prints "listening <port>" once ready,
 // and runs until it is killed.
@@ -18,7 +19,7 @@ const httpServer = http.createServer();
 // The frames each WebSocket connection sent, by its TCP socket: {rsv1, opcode, text} where text
 // is the start of the (inflated) payload of a text frame.
 const frames = new WeakMap();
-httpServer.on("upgrade", (req, socket) => {
+function recordFrames(req, socket) {
   const list = [];
   frames.set(socket, list);
   let buf = Buffer.alloc(0);
@@ -62,9 +63,21 @@ httpServer.on("upgrade", (req, socket) => {
       list.push({ rsv1, opcode, text });
     }
   });
-});
+}
+recordFrames.recordsFrames = true;
+httpServer.on("upgrade", recordFrames);
 
 const io = new Server(httpServer, { perMessageDeflate: { threshold: 0 } });
+
+// Upgrade requests of a polling session (with a sid) are handled 100 ms late, so that a session
+// spends a while on polling before its upgrade, with events in flight: engine.io's listener is
+// called after the delay.
+const engineUpgrade = httpServer.listeners("upgrade").filter((l) => !l.recordsFrames);
+for (const l of engineUpgrade) httpServer.removeListener("upgrade", l);
+httpServer.on("upgrade", (req, socket, head) => {
+  const late = new URL(req.url, "http://x").searchParams.has("sid") ? 100 : 0;
+  setTimeout(() => engineUpgrade.forEach((l) => l.call(httpServer, req, socket, head)), late);
+});
 
 io.on("connection", (socket) => {
   const received = [];
