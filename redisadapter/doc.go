@@ -1,8 +1,11 @@
 // Package redisadapter connects the namespaces of Socket.IO servers through Redis pub/sub, in
 // the wire formats of Node's @socket.io/redis-adapter 8.x: New speaks createAdapter's (the
 // "classic" adapter, PUBLISH), NewSharded speaks createShardedAdapter's (sharded pub/sub,
-// SPUBLISH; see "Sharded mode" below). Go and Node.js servers of the same mode, and in classic
-// mode Node's or this module's emitter, can share one Redis and behave as one server.
+// SPUBLISH; see "Sharded mode" below); NewStreams speaks @socket.io/redis-streams-adapter
+// 0.3.1's (a Redis stream, which loses nothing while a node or Redis is away, and keeps the
+// sessions of connection-state recovery for the whole cluster; see NewStreams). Go and Node.js
+// servers of the same mode, and in classic mode Node's or this module's emitter, can share one
+// Redis and behave as one server.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 //	srv, err := socketio.NewServer(socketio.Options{Adapter: redisadapter.New(rdb, redisadapter.Options{})})

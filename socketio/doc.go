@@ -126,8 +126,10 @@
 // The adapter keeps sessions and packets (adapter.SessionStore). With Options.Adapter nil it is
 // adapter.MemoryWithRecovery, which keeps per namespace at most MaxPackets packets (10,000) of
 // at most MaxBytes (32 MiB) in all, and MaxSessions sessions (100,000), each for
-// MaxDisconnectionDuration; past a bound the oldest go first. The Redis adapters keep none, so
-// NewServer refuses recovery with them: recovery across a cluster needs a Redis Streams adapter.
+// MaxDisconnectionDuration; past a bound the oldest go first. Across a cluster,
+// redisadapter.NewStreams keeps them in Redis (compatible with Node's
+// @socket.io/redis-streams-adapter): a client may come back on any node. The classic and
+// sharded Redis adapters keep none, so NewServer refuses recovery with them.
 //
 // # Cluster
 //
