@@ -432,8 +432,14 @@ func TestProtocolWebSocket(t *testing.T) {
 	if v := recv(t, got); len(v) != 1 || !bytes.Equal(v[0].([]byte), []byte{9, 8}) {
 		t.Fatalf("binary event %v", v)
 	}
-	s.Close()
+	// A new auth for the next connection (socket.auth = …), on a new session.
+	s.Disconnect()
 	f.expect("websocket:41", "websocket:1")
+	s.SetAuth(func() any { return map[string]any{"token": "new"} })
+	s.Connect()
+	f.expect(`websocket:40{"token":"new"}`)
+	s.Close()
+	f.expect("websocket:1")
 }
 
 // TestProtocolUpgrade: the upgrade as the suites run it: a WebSocket with the session's sid,

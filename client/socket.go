@@ -226,6 +226,14 @@ func newSocket(m *Manager, nsp string, auth any) *Socket {
 	return &Socket{m: m, nsp: nsp, auth: auth, acks: map[uint64]*pendingAck{}, handlers: map[string][]*handler{}}
 }
 
+// SetAuth replaces the auth sent in the Socket's next CONNECT packets (the JS client's
+// socket.auth = …): a value, or a func() any called on each connection attempt.
+func (s *Socket) SetAuth(auth any) {
+	s.mu.Lock()
+	s.auth = auth
+	s.mu.Unlock()
+}
+
 // Manager is the Manager the Socket belongs to.
 func (s *Socket) Manager() *Manager { return s.m }
 
@@ -297,7 +305,9 @@ func (s *Socket) sendConnect(e *engine) {
 		return
 	}
 	var data json.RawMessage
+	s.mu.Lock()
 	auth := s.auth
+	s.mu.Unlock()
 	if f, ok := auth.(func() any); ok {
 		auth = f()
 	}
