@@ -174,6 +174,11 @@ func TestVectorChannels(t *testing.T) {
 		if strings.HasPrefix(v.Mode, "cluster") {
 			continue // demo transport, made-up channel
 		}
+		if v.Mode == "streams" {
+			streamsChannel(t, &v)
+			checked++
+			continue
+		}
 		m, err := decodeTyped(&v, v.payload(t))
 		if err != nil {
 			t.Fatalf("%s: %v", v.Name, err)
@@ -211,7 +216,42 @@ func TestVectorChannels(t *testing.T) {
 		}
 		checked++
 	}
-	if checked != 77 {
-		t.Errorf("checked %d vectors, want 77", checked)
+	if checked != 100 {
+		t.Errorf("checked %d vectors, want 100", checked)
+	}
+}
+
+// streamsChannel checks where the Redis Streams adapter put a vector (default options): the
+// stream "socket.io" for an entry, the key sio:session:<pid> for a session, and for a pub/sub
+// message the namespace's channel, or the requester's for an answer (the channels of the
+// sharded adapter's static mode).
+func streamsChannel(t *testing.T, v *vector) {
+	t.Helper()
+	switch v.Command {
+	case "XADD":
+		if v.Channel != "socket.io" {
+			t.Errorf("%s: stream %q", v.Name, v.Channel)
+		}
+	case "SET":
+		s, err := wire.UnmarshalStreamSession(v.Value)
+		if err != nil || v.Channel != "sio:session:"+s.PID {
+			t.Errorf("%s: key %q (%v)", v.Name, v.Channel, err)
+		}
+	case "PUBLISH":
+		var m wire.ClusterMessage
+		if err := wire.UnmarshalClusterMessage(v.payload(t), &m); err != nil {
+			t.Fatalf("%s: %v", v.Name, err)
+		}
+		s := wire.NewShardedChannels("", m.Nsp)
+		want := s.Namespace()
+		if m.Type.IsResponse() {
+			uid, _ := s.Parse(v.Channel)
+			want = s.Response(uid)
+		}
+		if v.Channel != want {
+			t.Errorf("%s: published on %q, want %q", v.Name, v.Channel, want)
+		}
+	default:
+		t.Errorf("%s: command %q", v.Name, v.Command)
 	}
 }

@@ -28,6 +28,10 @@ type vector struct {
 	Decoded              json.RawMessage `json:"decoded"`
 	Notes                string          `json:"notes"`
 	ReencodesIdentically bool            `json:"reencodesIdentically"`
+	Fields               []string        `json:"fields"`   // XADD
+	EntryID              string          `json:"entryId"`  // XADD
+	Value                string          `json:"value"`    // SET
+	ExpiryMs             int64           `json:"expiryMs"` // SET
 }
 
 func (v *vector) payload(tb testing.TB) []byte {
@@ -46,10 +50,15 @@ func (v *vector) encoding() wire.Encoding {
 	return wire.MsgPack
 }
 
-// kind tells which decoder a vector is for.
+// kind tells which decoder a vector is for: the streams family's stream entries ("entry") and
+// sessions ("session") are not pub/sub payloads.
 func (v *vector) kind() string {
 	switch {
-	case strings.HasPrefix(v.Mode, "sharded"), strings.HasPrefix(v.Mode, "cluster"):
+	case v.Command == "XADD":
+		return "entry"
+	case v.Command == "SET":
+		return "session"
+	case strings.HasPrefix(v.Mode, "sharded"), strings.HasPrefix(v.Mode, "cluster"), v.Mode == "streams":
 		return "cluster"
 	case strings.Contains(v.Channel, "-request#"):
 		return "request"
@@ -57,6 +66,15 @@ func (v *vector) kind() string {
 		return "response"
 	}
 	return "broadcast"
+}
+
+// reencoding is the encoding a Go node writes the vector's message in: the streams family's
+// pub/sub messages are always MessagePack; the other families pick JSON unless binary.
+func (v *vector) reencoding() wire.Encoding {
+	if v.Mode == "streams" {
+		return wire.MsgPack
+	}
+	return wire.Auto
 }
 
 var (
@@ -210,14 +228,18 @@ var notepackBugVectors = map[string]struct{ from, to string }{
 
 func TestVectors(t *testing.T) {
 	vs := loadVectors(t)
-	if len(vs) != 80 {
-		t.Errorf("got %d vectors, want 80", len(vs))
+	if len(vs) != 103 {
+		t.Errorf("got %d vectors, want 103", len(vs))
 	}
-	identical, valueEqual := 0, 0
+	identical, valueEqual, other := 0, 0, 0
 	kinds := map[string]int{}
 	for i := range vs {
 		v := &vs[i]
 		kinds[v.kind()]++
+		if k := v.kind(); k == "entry" || k == "session" {
+			other++ // TestStreamEntryVectors, TestStreamSessionVector
+			continue
+		}
 		t.Run(v.Name, func(t *testing.T) {
 			b := v.payload(t)
 			if got := wire.Sniff(b); v.kind() != "broadcast" && got != v.encoding() {
@@ -238,7 +260,7 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatalf("typed decode: %v", err)
 			}
-			out, err := encodeTyped(m, wire.Auto)
+			out, err := encodeTyped(m, v.reencoding())
 			if err != nil {
 				t.Fatalf("re-encode: %v", err)
 			}
@@ -273,8 +295,9 @@ func TestVectors(t *testing.T) {
 			identical++
 		})
 	}
-	t.Logf("%d vectors (%v): %d byte-identical, %d value-equal (notepack bug)", len(vs), kinds, identical, valueEqual)
-	if identical+valueEqual != len(vs) && !t.Failed() {
+	t.Logf("%d vectors (%v): %d byte-identical, %d value-equal (notepack bug), %d stream entries and sessions",
+		len(vs), kinds, identical, valueEqual, other)
+	if identical+valueEqual+other != len(vs) && !t.Failed() {
 		t.Errorf("only %d of %d vectors checked", identical+valueEqual, len(vs))
 	}
 }
@@ -284,8 +307,8 @@ func TestVectors(t *testing.T) {
 // date, which JSON turns into a Buffer object or an ISO string).
 func TestVectorsAcrossEncodings(t *testing.T) {
 	for _, v := range loadVectors(t) {
-		if v.kind() == "broadcast" {
-			continue // MessagePack only
+		if k := v.kind(); k == "broadcast" || k == "entry" || k == "session" {
+			continue // MessagePack only, or not a pub/sub message
 		}
 		b := v.payload(t)
 		m, err := decodeTyped(&v, b)

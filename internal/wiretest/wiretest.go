@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/gosockio/gosockio/internal/wire"
 )
 
 // File is the vectors file, relative to the module root.
@@ -32,6 +34,15 @@ type Vector struct {
 	Decoded              json.RawMessage `json:"decoded"` // as Node decoded it; {"$bin": hex}, {"$date": ISO 8601}
 	Notes                string          `json:"notes"`
 	ReencodesIdentically bool            `json:"reencodesIdentically"`
+
+	// The Redis Streams adapter's vectors (mode "streams") that are not PUBLISH: a stream
+	// entry (Command XADD: Channel is the stream, Hex its data field's bytes as decoded,
+	// Decoded the message {uid, nsp, type, data}) or a session (Command SET: Channel is the
+	// key, Hex the MessagePack under the stored base64).
+	Fields   []string `json:"fields,omitempty"`   // XADD: the entry's field/value pairs, in order
+	EntryID  string   `json:"entryId,omitempty"`  // XADD: the entry's id
+	Value    string   `json:"value,omitempty"`    // SET: the stored value (base64)
+	ExpiryMs int64    `json:"expiryMs,omitempty"` // SET: its PX
 }
 
 // Payload is the message's bytes.
@@ -42,6 +53,34 @@ func (v *Vector) Payload(tb testing.TB) []byte {
 		tb.Fatalf("%s: bad hex: %v", v.Name, err)
 	}
 	return b
+}
+
+// StreamEntry is the stream entry of an XADD vector, and the names of its fields in the order
+// Redis returned them.
+func (v *Vector) StreamEntry(tb testing.TB) (wire.StreamEntry, []string) {
+	tb.Helper()
+	if v.Command != "XADD" || len(v.Fields)%2 != 0 {
+		tb.Fatalf("%s: not a stream entry with field/value pairs: %s %q", v.Name, v.Command, v.Fields)
+	}
+	e := wire.StreamEntry{ID: v.EntryID}
+	var names []string
+	for i := 0; i < len(v.Fields); i += 2 {
+		k, val := v.Fields[i], v.Fields[i+1]
+		names = append(names, k)
+		switch k {
+		case "uid":
+			e.UID = val
+		case "nsp":
+			e.Nsp = val
+		case "type":
+			e.Type = val
+		case "data":
+			e.Data, e.HasData = val, true
+		default:
+			tb.Fatalf("%s: unexpected field %q", v.Name, k)
+		}
+	}
+	return e, names
 }
 
 var (

@@ -6,10 +6,11 @@
 //	npm run capture-wire-vectors                 # Redis at $REDIS_URL, else redis://127.0.0.1:6379
 //	node capture-wire-vectors.js [output file]   # default ../../internal/wire/testdata/redis-wire-vectors.json
 //
-// It needs a Redis ≥ 7 (sharded pub/sub) and leaves it as it found it: every channel it uses
-// starts with a prefix of its own (gosockio-capture-<pid>-<random>), it writes no key and it
-// never flushes anything. In the file, channel names are rewritten to the default prefix
-// "socket.io".
+// It needs a Redis ≥ 7 (sharded pub/sub) and leaves it as it found it: every channel and key it
+// uses starts with a prefix of its own (gosockio-capture-<pid>-<random>), the only keys it
+// writes are the Redis Streams adapter's stream and sessions, which it deletes at the end, and it
+// never flushes anything. In the file, channel, stream and key names are rewritten to the
+// defaults ("socket.io", "sio:session:").
 //
 // How: for each wire family it starts two real Socket.IO servers on loopback (A asks, B
 // answers) with real socket.io-client clients on B, or a real @socket.io/redis-emitter, and
@@ -22,6 +23,11 @@
 // counts as one more server there (PUBSUB SHARDNUMSUB), so the sharded fetchSockets and
 // acknowledged operations of A wait for an answer that never comes and time out; B's answers,
 // which are what is recorded, are not affected.
+//
+// The Redis Streams adapter (@socket.io/redis-streams-adapter) keeps some messages as stream
+// entries: those are read back with XRANGE on the run's stream after each step (command XADD,
+// with the entry's fields and id); the others are recorded on PSUBSCRIBE like the classic ones;
+// and a session kept for connection-state recovery is read with GET (command SET).
 "use strict";
 const fs = require("node:fs");
 const http = require("node:http");
@@ -33,7 +39,9 @@ const { createClient } = require("redis");
 const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const { Emitter } = require("@socket.io/redis-emitter");
 const { ClusterAdapterWithHeartbeat } = require("socket.io-adapter");
+const { createAdapter: createStreamsAdapter } = require("@socket.io/redis-streams-adapter");
 const notepack = require("notepack.io");
+const msgpack = require("@msgpack/msgpack");
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const OUT = process.argv[2] || path.join(__dirname, "..", "..", "internal", "wire", "testdata", "redis-wire-vectors.json");
@@ -70,27 +78,36 @@ function view(v) {
 
 // decode reads a payload as a Node receiver does: classic broadcasts are always MessagePack;
 // everything else is JSON when it starts with "{".
-function decode(payload, msgpackOnly) {
+function decode(payload, msgpackOnly, codec = notepack) {
   if (!msgpackOnly && payload[0] === 0x7b) return { encoding: "json", value: JSON.parse(payload.toString("utf8")) };
-  return { encoding: "msgpack", value: notepack.decode(payload) };
+  return { encoding: "msgpack", value: codec.decode(payload) };
 }
+
+// msgpackCodec is @msgpack/msgpack (what the Redis Streams adapter uses) with notepack's
+// interface.
+const msgpackCodec = {
+  decode: (b) => msgpack.decode(b),
+  encode: (v) => Buffer.from(msgpack.encode(v)),
+};
 
 // Recorder keeps every message published on a family's channels, in arrival order. With
 // command PUBLISH, messages on <prefix>#… are classic broadcasts (always MessagePack) unless
-// anySniffed is set.
+// anySniffed is set. codec is the MessagePack implementation of the family (notepack.io, or
+// msgpackCodec).
 class Recorder {
-  constructor(client, prefix, publicPrefix, command, anySniffed = false) {
+  constructor(client, prefix, publicPrefix, command, anySniffed = false, codec = notepack) {
     this.client = client;
     this.prefix = prefix;
     this.publicPrefix = publicPrefix;
     this.command = command;
+    this.codec = codec;
     this.messages = [];
     this.listener = (message, channel) => {
       const ch = channel.toString();
       const classicBroadcast = command === "PUBLISH" && !anySniffed && ch.startsWith(prefix + "#");
       let decoded;
       try {
-        decoded = decode(message, classicBroadcast);
+        decoded = decode(message, classicBroadcast, codec);
       } catch (e) {
         log(`undecodable message on ${ch}: ${e.message}`);
         return;
@@ -111,31 +128,38 @@ class Recorder {
   // expect waits for one message per expectation (in order of the list, each the first unused
   // message that matches), and records them as vectors.
   async expect(mode, list) {
-    const deadline = Date.now() + WAIT_MS;
-    const found = new Array(list.length).fill(null);
-    for (;;) {
-      for (let i = 0; i < list.length; i++) {
-        if (found[i]) continue;
-        const m = this.messages.find((m) => !m.used && list[i].match(m, this));
-        if (m) {
-          m.used = true;
-          found[i] = m;
-        }
-      }
-      if (found.every(Boolean)) break;
-      if (Date.now() > deadline) {
-        const missing = list.filter((_, i) => !found[i]).map((e) => e.name);
-        const seen = this.messages.map((m) => `${m.channel} ${JSON.stringify(view(m.value)).slice(0, 160)}`);
-        throw new Error(`no message for ${missing.join(", ")}; seen:\n  ${seen.join("\n  ")}`);
-      }
-      await sleep(10);
-    }
+    const found = await findAll(this, list, async () => {},
+      (m) => `${m.channel} ${JSON.stringify(view(m.value)).slice(0, 160)}`);
     list.forEach((e, i) => addVector(mode, this, e, found[i]));
   }
 }
 
+// findAll waits until rec.messages (refreshed by poll) holds one message per expectation of
+// list (in order of the list, each the first unused message that matches) and returns them.
+async function findAll(rec, list, poll, describe) {
+  const deadline = Date.now() + WAIT_MS;
+  const found = new Array(list.length).fill(null);
+  for (;;) {
+    await poll();
+    for (let i = 0; i < list.length; i++) {
+      if (found[i]) continue;
+      const m = rec.messages.find((m) => !m.used && list[i].match(m, rec));
+      if (m) {
+        m.used = true;
+        found[i] = m;
+      }
+    }
+    if (found.every(Boolean)) return found;
+    if (Date.now() > deadline) {
+      const missing = list.filter((_, i) => !found[i]).map((e) => e.name);
+      throw new Error(`no message for ${missing.join(", ")}; seen:\n  ${rec.messages.map(describe).join("\n  ")}`);
+    }
+    await sleep(10);
+  }
+}
+
 function addVector(mode, rec, e, m) {
-  const again = m.encoding === "json" ? Buffer.from(JSON.stringify(m.value), "utf8") : notepack.encode(m.value);
+  const again = m.encoding === "json" ? Buffer.from(JSON.stringify(m.value), "utf8") : rec.codec.encode(m.value);
   vectors.push({
     name: e.name,
     mode,
@@ -175,14 +199,14 @@ async function waitSubscribers(client, kind, channel, n) {
 // startNode starts a Socket.IO server on loopback with the adapter made by makeAdapter(pub,
 // sub) and the namespaces "/" and "/admin". Its sockets join the rooms of their "rooms" query
 // parameter and get the data {user, n, tags}; they are kept by name in node.sockets.
-async function startNode(name, makeAdapter) {
+async function startNode(name, makeAdapter, serverOpts = {}) {
   const pub = await redisClient();
   const sub = pub.duplicate();
   sub.on("error", (e) => log("redis:", e.message));
   await sub.connect();
   closers.push(() => sub.quit().catch(() => {}));
   const httpServer = http.createServer();
-  const io = new Server(httpServer, { adapter: makeAdapter(pub, sub) });
+  const io = new Server(httpServer, { ...serverOpts, adapter: makeAdapter(pub, sub) });
   const node = { name, io, pub, sockets: {}, url: "" };
   io.on("connection", (socket) => {
     const { name: user, rooms } = socket.handshake.query;
@@ -225,13 +249,13 @@ function background(p) {
 
 // recorder opens a connection of the recorder's own (and, for what it publishes itself, a
 // plain client) and subscribes it with subscribe(sub, listener).
-async function recorder(prefix, publicPrefix, command, subscribe, anySniffed = false) {
+async function recorder(prefix, publicPrefix, command, subscribe, anySniffed = false, codec = notepack) {
   const client = await redisClient();
   const sub = client.duplicate();
   sub.on("error", (e) => log("redis:", e.message));
   await sub.connect();
   closers.push(() => sub.quit().catch(() => {}));
-  const rec = new Recorder(sub, prefix, publicPrefix, command, anySniffed);
+  const rec = new Recorder(sub, prefix, publicPrefix, command, anySniffed, codec);
   await subscribe(sub, rec.listener);
   return { client, sub, rec };
 }
@@ -243,12 +267,14 @@ function classicRecorder(key) {
     sub.pSubscribe([`${key}#*`, `${key}-request#*`, `${key}-response#*`], listener, true));
 }
 
-// runSteps runs each [operation, expected messages] in turn.
+// runSteps runs each [operation, expected messages] in turn; a step's third element, when
+// set, is the recorder of its messages instead of rec.
 async function runSteps(rec, mode, steps) {
-  for (const [run, expected] of steps) {
-    rec.clear();
+  for (const [run, expected, stepRec] of steps) {
+    const r = stepRec || rec;
+    r.clear();
     await run();
-    await rec.expect(mode, expected);
+    await r.expect(mode, expected);
   }
 }
 
@@ -622,6 +648,220 @@ async function captureHeartbeat() {
     { name: "cluster-adapter-close", publisher: "B-pub", match: (m) => hb(m) === 13 && m.value.uid === bUID, notes: "ADAPTER_CLOSE (13), published when a node closes" }]);
 }
 
+// StreamRecorder keeps the entries appended to one stream, read back with XRANGE (from the
+// last entry it has seen), with Recorder's interface: m.value is the entry as the Redis
+// Streams adapter decodes it ({uid, nsp, type, data}), m.fields its field/value pairs.
+class StreamRecorder {
+  constructor(client, stream, publicStream) {
+    this.client = client;
+    this.stream = stream;
+    this.publicStream = publicStream;
+    this.command = "XADD";
+    this.last = "-";
+    this.messages = [];
+  }
+
+  async poll() {
+    const start = this.last === "-" ? "-" : `(${this.last}`;
+    const entries = await this.client.sendCommand(["XRANGE", this.stream, start, "+"]);
+    for (const [id, fields] of entries) {
+      this.last = id;
+      const raw = {};
+      for (let i = 0; i < fields.length; i += 2) raw[fields[i]] = fields[i + 1];
+      // As RedisStreamsAdapter.decode: data starting with "{" is JSON, else base64 MessagePack.
+      const value = { uid: raw.uid, nsp: raw.nsp, type: parseInt(raw.type, 10) };
+      let payload = null;
+      let encoding = "json";
+      if (raw.data) {
+        if (raw.data.startsWith("{")) {
+          payload = Buffer.from(raw.data, "utf8");
+          value.data = JSON.parse(raw.data);
+        } else {
+          encoding = "msgpack";
+          payload = Buffer.from(raw.data, "base64");
+          value.data = msgpack.decode(payload);
+        }
+      }
+      this.messages.push({ channel: this.stream, id, fields, raw, payload, encoding, value, used: false });
+    }
+  }
+
+  clear() {
+    this.messages = [];
+  }
+
+  async expect(mode, list) {
+    const found = await findAll(this, list, () => this.poll(), (m) => `${m.id} ${JSON.stringify(m.fields).slice(0, 160)}`);
+    list.forEach((e, i) => {
+      const m = found[i];
+      const data = m.raw.data;
+      const again = data === undefined ? undefined
+        : m.encoding === "json" ? JSON.stringify(m.value.data) : Buffer.from(msgpack.encode(m.value.data)).toString("base64");
+      vectors.push({
+        name: e.name,
+        mode,
+        command: "XADD",
+        channel: this.publicStream,
+        encoding: m.encoding,
+        publisher: e.publisher,
+        hex: m.payload ? m.payload.toString("hex") : "",
+        decoded: view(m.value),
+        fields: m.fields,
+        entryId: m.id,
+        notes: e.notes,
+        reencodesIdentically: again === data,
+      });
+      e.onFound?.(m);
+      log(`${e.name}: entry ${m.id} of ${m.fields.length / 2} fields on stream ${this.publicStream}`);
+    });
+  }
+}
+
+// The Redis Streams adapter (@socket.io/redis-streams-adapter createAdapter), with
+// connection-state recovery on both nodes: A asks, B answers and has the clients c3 (room1)
+// and c4; c5 (room2) is the client whose session is kept.
+async function captureStreams() {
+  const prefix = `${RUN}-streams`;
+  const sessionKeyPrefix = `${prefix}:session:`;
+  const opts = { streamName: prefix, channelPrefix: prefix, sessionKeyPrefix };
+  const { client: recClient, rec } = await recorder(prefix, "socket.io", "PUBLISH",
+    (sub, listener) => sub.pSubscribe(`${prefix}#*`, listener, true), false, msgpackCodec);
+  // The stream and the sessions: the servers keep one for every socket they cut (here c3, and
+  // those still connected when they close), so this runs again once they are closed.
+  const cleanup = async () => {
+    try {
+      const keys = [prefix];
+      for await (const k of recClient.scanIterator({ MATCH: `${sessionKeyPrefix}*`, COUNT: 100 })) keys.push(k);
+      await recClient.del(keys);
+    } catch {
+      // best effort
+    }
+  };
+  closers.unshift(async () => {
+    await sleep(100); // for the servers' last SET
+    await cleanup();
+  });
+  const srec = new StreamRecorder(recClient, prefix, "socket.io");
+
+  const recovery = { connectionStateRecovery: { maxDisconnectionDuration: 120000 } };
+  const A = await startNode("A", (pub) => createStreamsAdapter(pub, opts), recovery);
+  const B = await startNode("B", (pub) => createStreamsAdapter(pub, opts), recovery);
+  await waitSubscribers(recClient, "NUMSUB", `${prefix}#/#`, 2);
+  await sleep(200); // for the stream readers' first XREAD
+  const c3client = await connectClient(B, "c3", "room1");
+  const c4client = await connectClient(B, "c4", "");
+  const c3 = B.sockets.c3.id;
+  const io = A.io;
+  const [rs3] = await io.in(c3).fetchSockets();
+  // What c4 receives of io.emit("hello", …): the arguments and, as B has recovery, the offset.
+  const hello = new Promise((resolve) => c4client.once("hello", (...args) => resolve(args)));
+  let helloEntry = "";
+  await sleep(100);
+
+  const aUID = io.of("/").adapter.uid;
+  const toA = (m, r) => m.channel === `${r.prefix}#/#${aUID}#`;
+  const nsp = (m, r) => m.channel === `${r.prefix}#/#`;
+  const entry = (type, test = () => true) => (m) => m.value.type === type && m.value.nsp === "/" && test(m.value.data);
+  const bc = (event) => entry(T.BROADCAST, (d) => d.packet.data[0] === event);
+  const of = (ch, type, test = () => true) => (m, r) => ch(m, r) && m.value.type === type && test(m.value.data);
+  const mode = "streams";
+  const A_ = "A-pub";
+  const B_ = "B-pub";
+  const steps = [
+    [() => io.emit("hello", "world", 1, 2.5, -3, { a: true, b: null }, [1, "two"]),
+      [{ name: "streams-broadcast-all", publisher: A_, match: bc("hello"), onFound: (m) => { helloEntry = m.id; },
+        notes: 'io.emit("hello","world",1,2.5,-3,{a:true,b:null},[1,"two"]): BROADCAST (3) without requestId, data JSON; ' +
+          "with connectionStateRecovery the clients receive the entry id as one more, last argument" }], srec],
+    [() => io.to("room1").emit("to-room", "r1"),
+      [{ name: "streams-broadcast-room", publisher: A_, match: bc("to-room"), notes: 'io.to("room1").emit(...): one stream for every target' }], srec],
+    [() => io.except("room1").emit("except", "x"),
+      [{ name: "streams-broadcast-except", publisher: A_, match: bc("except"), notes: 'io.except("room1").emit(...)' }], srec],
+    [() => io.volatile.emit("vol", 1),
+      [{ name: "streams-broadcast-volatile", publisher: A_, match: bc("vol"), notes: "io.volatile.emit(...): in the stream too, but never given an offset" }], srec],
+    [() => io.compress(false).emit("nocomp", 1),
+      [{ name: "streams-broadcast-compress-false", publisher: A_, match: bc("nocomp"), notes: "io.compress(false).emit(...)" }], srec],
+    [() => io.emit("bin", Buffer.from([1, 2, 3]), { nested: new Uint8Array([255, 0]) }, "txt"),
+      [{ name: "streams-broadcast-binary", publisher: A_, match: bc("bin"),
+        notes: 'io.emit("bin", Buffer[1,2,3], {nested: Uint8Array[255,0]}, "txt"): data is the base64 of the MessagePack of {packet, opts}' }], srec],
+    [() => io.of("/admin").emit("admin-ev", 1),
+      [{ name: "streams-broadcast-admin-namespace", publisher: A_, match: (m) => m.value.nsp === "/admin" && m.value.type === T.BROADCAST,
+        notes: 'io.of("/admin").emit(...): the same stream (streamCount 1), nsp /admin' }], srec],
+    [() => io.in("room1").socketsJoin(["room3", "room4"]),
+      [{ name: "streams-sockets-join", publisher: A_, match: entry(T.SOCKETS_JOIN, (d) => d.rooms[0] === "room3"),
+        notes: 'io.in("room1").socketsJoin(["room3","room4"]): SOCKETS_JOIN (4)' }], srec],
+    [() => io.in("room1").socketsLeave("room3"),
+      [{ name: "streams-sockets-leave", publisher: A_, match: entry(T.SOCKETS_LEAVE), notes: 'io.in("room1").socketsLeave("room3"): SOCKETS_LEAVE (5)' }], srec],
+    [() => rs3.join("joined-remotely"),
+      [{ name: "streams-remote-socket-join", publisher: A_, match: entry(T.SOCKETS_JOIN, (d) => d.rooms[0] === "joined-remotely"),
+        notes: "RemoteSocket.join(): opts.flags carries expectSingleResponse" }], srec],
+    [() => background(io.timeout(1500).emit("ack-ev", "please", () => {})), [
+      { name: "streams-broadcast-with-ack", publisher: A_, match: of(nsp, T.BROADCAST, (d) => d.packet.data[0] === "ack-ev"),
+        notes: "BROADCAST (3) with requestId: not in the stream, the envelope in MessagePack on <prefix>#<nsp>#" },
+      { name: "streams-resp-broadcast-client-count", publisher: B_, match: of(toA, T.BROADCAST_CLIENT_COUNT),
+        notes: "BROADCAST_CLIENT_COUNT (11) on <prefix>#<nsp>#<uid of the requester>#" },
+      { name: "streams-resp-broadcast-ack", publisher: B_, match: of(toA, T.BROADCAST_ACK, (d) => d.packet.ackFrom === "c3"), notes: "BROADCAST_ACK (12)" }]],
+    [() => background(io.to(c3).timeout(1500).emit("ack-ev2", 1, () => {})), [
+      { name: "streams-resp-broadcast-ack-binary", publisher: B_, match: of(toA, T.BROADCAST_ACK, (d) => d.packet instanceof Uint8Array),
+        notes: "BROADCAST_ACK (12) of the bytes 7 8" }]],
+    [() => background(io.fetchSockets()), [
+      { name: "streams-fetch-sockets", publisher: A_, match: of(nsp, T.FETCH_SOCKETS, (d) => d.opts.rooms.length === 0), notes: "io.fetchSockets(): FETCH_SOCKETS (7)" },
+      { name: "streams-resp-fetch-sockets", publisher: B_, match: of(toA, T.FETCH_SOCKETS_RESPONSE, (d) => d.sockets.length === 2),
+        notes: "FETCH_SOCKETS_RESPONSE (8)" }]],
+    [() => io.serverSideEmit("srv-ev", "hi", 1), [
+      { name: "streams-server-side-emit", publisher: A_, match: of(nsp, T.SERVER_SIDE_EMIT, (d) => d.packet[1] === "hi"), notes: "SERVER_SIDE_EMIT (9), no requestId" }]],
+    [() => io.serverSideEmit("srv-ev", "q", () => {}), [
+      { name: "streams-server-side-emit-ack", publisher: A_, match: of(nsp, T.SERVER_SIDE_EMIT, (d) => d.packet[1] === "q"), notes: "SERVER_SIDE_EMIT (9) with requestId" },
+      { name: "streams-resp-server-side-emit", publisher: B_, match: of(toA, T.SERVER_SIDE_EMIT_RESPONSE), notes: "SERVER_SIDE_EMIT_RESPONSE (10)" }]],
+    [() => io.serverSideEmit("srv-ev", Buffer.from([5, 6]), () => {}), [
+      { name: "streams-server-side-emit-binary", publisher: A_, match: of(nsp, T.SERVER_SIDE_EMIT, (d) => d.packet[1] instanceof Uint8Array),
+        notes: "a binary argument stays binary (MessagePack)" },
+      { name: "streams-resp-server-side-emit-binary", publisher: B_, match: of(toA, T.SERVER_SIDE_EMIT_RESPONSE, (d) => d.packet instanceof Uint8Array),
+        notes: "B answered with the byte 9" }]],
+    [() => io.in("room1").except("room4").disconnectSockets(true),
+      [{ name: "streams-disconnect-sockets", publisher: A_, match: entry(T.DISCONNECT_SOCKETS),
+        notes: 'io.in("room1").except("room4").disconnectSockets(true): DISCONNECT_SOCKETS (6)' }], srec],
+  ];
+  await runSteps(rec, mode, steps);
+
+  // The offset: c4 received the entry id as the last argument.
+  const args = await Promise.race([hello, sleep(WAIT_MS).then(() => null)]);
+  if (!args || args[args.length - 1] !== helloEntry) throw new Error(`c4 got ${JSON.stringify(args)}, want the offset ${helloEntry} last`);
+  log(`c4 received the offset ${helloEntry}`);
+  c3client.disconnect();
+
+  // A session: c5 (room2) with data, cut by the server (forced close: recoverable).
+  await connectClient(B, "c5", "room2");
+  const s5 = B.sockets.c5;
+  s5.data = { user: "c5", n: 1, tags: ["x"], bin: Buffer.from([1, 2]), f: 0.5, nil: null };
+  const key = sessionKeyPrefix + s5.pid;
+  s5.conn.close();
+  let stored = null;
+  for (let deadline = Date.now() + WAIT_MS; !stored && Date.now() < deadline; ) {
+    stored = await recClient.get(key);
+    if (!stored) await sleep(20);
+  }
+  if (!stored) throw new Error(`no session at ${key}`);
+  const payload = Buffer.from(stored, "base64");
+  const session = msgpack.decode(payload);
+  vectors.push({
+    name: "streams-session",
+    mode,
+    command: "SET",
+    channel: "sio:session:" + s5.pid,
+    encoding: "msgpack",
+    publisher: B_,
+    hex: payload.toString("hex"),
+    decoded: view(session),
+    value: stored,
+    expiryMs: recovery.connectionStateRecovery.maxDisconnectionDuration,
+    notes: "the session of c5 (room2, data {user, n, tags, bin: Buffer[1,2], f: 0.5, nil: null}) after the server closed " +
+      "its connection (forced close): SET <sessionKeyPrefix><pid> <base64 MessagePack {sid, pid, rooms, data}> PX maxDisconnectionDuration",
+    reencodesIdentically: Buffer.from(msgpack.encode(session)).toString("base64") === stored,
+  });
+  log(`streams-session: ${payload.length} bytes at ${key}`);
+  await cleanup();
+}
+
 async function main() {
   const probe = await redisClient();
   const info = await probe.info("server");
@@ -634,8 +874,9 @@ async function main() {
   await captureEmitter();
   await captureSharded();
   await captureHeartbeat();
+  await captureStreams();
 
-  const order = ["classic", "emitter", "sharded", "cluster"];
+  const order = ["classic", "emitter", "sharded", "cluster", "streams"];
   vectors.sort((a, b) => order.indexOf(a.name.split("-")[0]) - order.indexOf(b.name.split("-")[0]));
   const file = {
     format: "socket.io redis wire test vectors",
@@ -644,6 +885,8 @@ async function main() {
       "@socket.io/redis-adapter": version("@socket.io/redis-adapter"),
       "socket.io-adapter": version("socket.io-adapter"),
       "@socket.io/redis-emitter": version("@socket.io/redis-emitter"),
+      "@socket.io/redis-streams-adapter": version("@socket.io/redis-streams-adapter"),
+      "@msgpack/msgpack": version("@msgpack/msgpack"),
       "socket.io": version("socket.io"),
       "socket.io-client": version("socket.io-client"),
       "notepack.io": version("notepack.io"),
@@ -651,13 +894,20 @@ async function main() {
     },
     capture: "the payloads of PUBLISH/SPUBLISH as a subscriber received them: two socket.io servers on one Redis " +
       "(A asks, B answers, B has the clients), Node's emitter, and a minimal ClusterAdapterWithHeartbeat for the heartbeat " +
-      "messages; channel names rewritten to the default prefix socket.io; documented in docs/redis-wire.md",
+      "messages; for the Redis Streams adapter also its stream entries (XRANGE) and a session (GET); channel, stream " +
+      "and key names rewritten to the defaults socket.io and sio:session:; documented in docs/redis-wire.md",
     conventions: {
       hex: "the payload's bytes",
       decoded: 'the payload as Node decodes it, in JSON: MessagePack bin as {"$bin": "<hex>"}, the MessagePack timestamp extension (-1) as {"$date": "<ISO 8601>"}',
       encoding: 'json when the payload starts with "{" (0x7b), else msgpack',
+      streams: "mode streams: command XADD is a stream entry (XADD <stream> MAXLEN ~ 10000 * <fields>): fields its " +
+        "field/value pairs in order, entryId its id, hex the bytes of its data field as decoded (the JSON text, or the " +
+        "MessagePack under the base64), decoded the message as the adapter decodes the entry ({uid, nsp, type, data}); " +
+        "command SET is a session (SET <key> <value> PX <expiryMs>): value the stored base64 text, hex its MessagePack; " +
+        "command PUBLISH is the ClusterAdapter envelope in MessagePack (@msgpack/msgpack)",
       publisher: "A-pub: node A (the one asking); B-pub: node B (the one answering); emitter: Node's emitter; marker: written by the capture script",
-      reencodesIdentically: "whether notepack.encode (msgpack) or JSON.stringify (json) of the decoded value gives the same bytes",
+      reencodesIdentically: "whether notepack.encode (msgpack; @msgpack/msgpack's encode in mode streams) or JSON.stringify (json) " +
+        "of the decoded value (of its data for XADD) gives the same bytes (for XADD: the same data field)",
     },
     vectors,
   };
