@@ -2,7 +2,6 @@ package redisadapter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/adapter/cluster"
-	"github.com/gosockio/gosockio/internal/jsjson"
 	"github.com/gosockio/gosockio/internal/redispub"
 	"github.com/gosockio/gosockio/internal/wire"
 )
@@ -633,16 +631,9 @@ func (a *streamsAdapter) PersistSession(ctx context.Context, s adapter.Session) 
 	if ttl <= 0 {
 		return nil
 	}
-	ws := &wire.StreamSession{SID: s.SID, PID: s.PID, Rooms: s.Rooms, Data: s.Data}
-	v, err := wire.MarshalStreamSession(ws)
+	v, err := wire.MarshalStreamSession(&wire.StreamSession{SID: s.SID, PID: s.PID, Rooms: s.Rooms, Data: s.Data})
 	if err != nil {
-		// A Go value the wire encoder does not take (a struct): keep its JSON form.
-		if ws.Data, err = jsonValue(s.Data); err == nil {
-			v, err = wire.MarshalStreamSession(ws)
-		}
-		if err != nil {
-			return fmt.Errorf("redisadapter: persist session of %s: %w", s.SID, err)
-		}
+		return fmt.Errorf("redisadapter: persist session of %s: %w", s.SID, err)
 	}
 	ctx, cancel := a.t.bound(ctx)
 	defer cancel()
@@ -651,14 +642,6 @@ func (a *streamsAdapter) PersistSession(ctx context.Context, s adapter.Session) 
 		return fmt.Errorf("redisadapter: persist session of %s: %w", s.SID, err)
 	}
 	return nil
-}
-
-func jsonValue(v any) (any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return jsjson.Decode(b, jsjson.DecodeOptions{})
 }
 
 // offsetRe is the form of a stream entry id, the only offsets this adapter gives.
@@ -713,7 +696,7 @@ func (a *streamsAdapter) RestoreSession(ctx context.Context, pid, offset string,
 		t.f.opts.Logger.Warn("redisadapter: skipped malformed session", "nsp", t.nsp, "err", err)
 		return false, nil
 	}
-	sess := &adapter.Session{SID: ws.SID, PID: pid, Rooms: ws.Rooms, Data: jsjson.Plain(ws.Data)}
+	sess := &adapter.Session{SID: ws.SID, PID: pid, Rooms: ws.Rooms, Data: ws.Data}
 	var ids []string
 	last := offset
 	collect := func(until string) (bool, error) {

@@ -29,6 +29,8 @@ var importRules = map[string][]string{
 	"redisadapter":        {"adapter", "adapter/cluster", "internal/redispub", "internal/wire", "github.com/redis/go-redis/v9"},
 	"emitter":             {"internal/redispub", "internal/wire", "github.com/redis/go-redis/v9"},
 	"client":              {"socketio/engineio", "socketio/parser", "github.com/gorilla/websocket"},
+	"adminui": {"internal/jsjson", "internal/wire", "socketio", "socketio/engineio", "github.com/redis/go-redis/v9",
+		"golang.org/x/crypto/bcrypt"},
 }
 
 // anyImports are the packages that may import anything: programs, examples, tests and the

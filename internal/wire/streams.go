@@ -2,8 +2,11 @@ package wire
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/gosockio/gosockio/internal/jsjson"
 )
 
 // StreamEntry is one entry of a stream of the Redis Streams adapter
@@ -97,8 +100,25 @@ type StreamSession struct {
 	Data  any
 }
 
-// MarshalStreamSession returns the stored form of s: standard base64 of its MessagePack.
+// MarshalStreamSession returns the stored form of s: standard base64 of its MessagePack. A
+// Data value of a Go type the encoder does not take (a struct) is stored as its JSON form.
 func MarshalStreamSession(s *StreamSession) (string, error) {
+	out, err := marshalStreamSession(s)
+	if err != nil {
+		b, jerr := json.Marshal(s.Data)
+		if jerr != nil {
+			return "", err
+		}
+		c := *s
+		if c.Data, jerr = decodeJSON(b); jerr != nil {
+			return "", err
+		}
+		return marshalStreamSession(&c)
+	}
+	return out, nil
+}
+
+func marshalStreamSession(s *StreamSession) (string, error) {
 	b, err := marshal(MsgPack, func(e *encoder) error {
 		e.beginMap(4)
 		e.key("sid")
@@ -127,7 +147,7 @@ func MarshalStreamSession(s *StreamSession) (string, error) {
 }
 
 // UnmarshalStreamSession decodes a stored session. Rooms that are numbers (Node allows them)
-// become their decimal text.
+// become their decimal text; Data is a plain Go value (objects as map[string]any).
 func UnmarshalStreamSession(stored string) (*StreamSession, error) {
 	raw, err := base64.StdEncoding.DecodeString(stored)
 	if err != nil {
@@ -153,7 +173,7 @@ func UnmarshalStreamSession(stored string) (*StreamSession, error) {
 		case "rooms":
 			s.Rooms, err = roomList(mb.Value)
 		case "data":
-			s.Data = mb.Value
+			s.Data = jsjson.Plain(mb.Value)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("wire: session: %w", err)

@@ -461,7 +461,8 @@ func TestWebSocketSilentClientAfterClose(t *testing.T) {
 // answer the client's WebSocket ping) does not stay on the connection, where the flushers'
 // writes would hit it once it passed and close the session.
 func TestWebSocketWriterDeadlineCleared(t *testing.T) {
-	e := newEnv(t, engineio.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond})
+	// A PingTimeout with room for a loaded machine to answer the pings meanwhile.
+	e := newEnv(t, engineio.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 300 * time.Millisecond})
 	ws, _, c := e.wsHandshake()
 	if err := ws.WriteControl(websocket.PingMessage, []byte("hi"), time.Now().Add(wait)); err != nil {
 		t.Fatal(err)
@@ -482,7 +483,7 @@ func TestWebSocketWriterDeadlineCleared(t *testing.T) {
 			frames <- string(data)
 		}
 	}()
-	time.Sleep(300 * time.Millisecond) // > PingInterval+PingTimeout, the writer's deadline
+	time.Sleep(500 * time.Millisecond) // > PingInterval+PingTimeout, the writer's deadline
 	if err := c.Send(text("late")); err != nil {
 		t.Fatal(err)
 	}
