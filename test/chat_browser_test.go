@@ -23,8 +23,17 @@ const chromiumPath = "/usr/bin/chromium"
 // checks that messages, rooms and the user list cross nodes, that a page whose node stops
 // (SIGTERM, graceful) fails over to another node through nginx and logs in again, that nginx
 // carried both transports, and that the runner stops everything on SIGINT. Screenshots go to
-// test/js/screenshots/.
+// test/js/screenshots/. The cluster runs twice: with the classic adapter, the page whose node
+// stops gets a new session and logs in again; with the streams adapter
+// (GOSOCKIO_ADAPTER=streams, connection-state recovery), it gets its session back on the other
+// node with the message written while it was away (screenshots in test/js/screenshots/streams).
 func TestChatBrowserCluster(t *testing.T) {
+	for _, adapter := range []string{"classic", "streams"} {
+		t.Run(adapter, func(t *testing.T) { testChatBrowserCluster(t, adapter) })
+	}
+}
+
+func testChatBrowserCluster(t *testing.T, adapter string) {
 	if testing.Short() {
 		t.Skip("starts a cluster and two browsers")
 	}
@@ -64,7 +73,8 @@ func TestChatBrowserCluster(t *testing.T) {
 	defer cancel()
 	clusterDir := filepath.Join(tmp, "cluster")
 	cmd := exec.CommandContext(ctx, runner, "--bin", bin, "--dir", clusterDir, "--port", "0", "--node-port", "0", "--redis-port", "0")
-	cmd.Dir = root // the runner reads examples/cluster/nginx.conf; the nodes find test/js's socket.io-client
+	cmd.Dir = root                                              // the runner reads examples/cluster/nginx.conf; the nodes find test/js's socket.io-client
+	cmd.Env = append(os.Environ(), "GOSOCKIO_ADAPTER="+adapter) // the nodes read it
 	cmd.WaitDelay = 5 * time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -124,8 +134,13 @@ func TestChatBrowserCluster(t *testing.T) {
 	}
 
 	shots := filepath.Join(jsDir, "screenshots")
+	args := []string{front, "node1", "node2", shots, found["node2 pid"]}
+	if adapter == "streams" {
+		shots = filepath.Join(shots, "streams")
+		args = []string{front, "node1", "node2", shots, found["node2 pid"], "recovery"}
+	}
 	// The script also stops node2 to check that bob's page fails over to another node.
-	runNode(t, 2*time.Minute, "chat-browser.js", front, "node1", "node2", shots, found["node2 pid"])
+	runNode(t, 2*time.Minute, "chat-browser.js", args...)
 	for _, name := range []string{"chat-name-taken.png", "chat-alice-gophers.png", "chat-bob-general.png",
 		"chat-bob-after-failover.png", "chat-alice-after-bob-left.png"} {
 		if st, err := os.Stat(filepath.Join(shots, name)); err != nil || st.Size() < 1000 {

@@ -2,10 +2,12 @@
 // playwright-core), as two users in two browsers whose requests a load balancer sends to two
 // different nodes: alice (cookie gosockio_node=<node-a>) and bob (<node-b>).
 //
-//   node chat-browser.js <url> <node-a> <node-b> <screenshot-dir> [pid-of-node-b]
+//   node chat-browser.js <url> <node-a> <node-b> <screenshot-dir> [pid-of-node-b [recovery]]
 //
 // With the pid of node-b, it also stops that node (SIGTERM) and checks that bob's page fails
-// over to another node through the load balancer. Prints one "ok …" line per check and exits
+// over to another node through the load balancer. With "recovery" (the nodes run the streams
+// adapter with connection-state recovery), alice writes while bob's page is disconnected, and
+// bob's page must come back with its session recovered and that message delivered, once. Prints one "ok …" line per check and exits
 // non-zero at the first failure.
 'use strict';
 
@@ -14,7 +16,8 @@ const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [url, nodeA, nodeB, shots, pidB] = process.argv.slice(2);
+const [url, nodeA, nodeB, shots, pidB, mode] = process.argv.slice(2);
+const recovery = mode === 'recovery';
 if (!url || !nodeA || !nodeB || !shots) {
   console.error('usage: node chat-browser.js <url> <node-a> <node-b> <screenshot-dir>');
   process.exit(2);
@@ -170,6 +173,11 @@ async function main() {
     // cookie's node is gone, so nginx picks a backup), gets a new session on another node and
     // logs in again as bob, with his rooms.
     process.kill(Number(pidB), 'SIGTERM');
+    if (recovery) {
+      // Written while bob's page is away: it must reach him when his session is recovered.
+      await bob.waitForFunction(() => document.querySelector('#status').dataset.state === 'disconnected', null, { timeout: 30000 });
+      await send(alice, 'said while bob was away');
+    }
     await bob.waitForFunction((old) => {
       const n = document.querySelector('#node').textContent;
       return n !== old && n !== '?' && document.querySelector('#status').dataset.state === 'connected';
@@ -177,6 +185,15 @@ async function main() {
     const newNode = await bob.textContent('#node');
     await bob.waitForFunction(() => window.chatState.me === 'bob' && !document.querySelector('#chat').hidden);
     await userEntry(alice, 'bob', { node: newNode, rooms: 'general' });
+    if (recovery) {
+      const rec = await bob.evaluate(() => window.chatState.recovered);
+      if (rec[rec.length - 1] !== true) throw new Error(`bob's page reconnected without its session (recovered: ${rec})`);
+      await message(bob, 'msg', 'said while bob was away');
+      const n = await bob.evaluate(() => window.chatState.received.filter((m) => m.text === 'said while bob was away').length);
+      if (n !== 1) throw new Error(`bob got the message said while he was away ${n} times`);
+      await text(bob, '#status-text', 'session recovered');
+      ok('bob\'s session was recovered on the other node, with the message said while he was away, once');
+    }
     await send(alice, 'still there, bob?');
     await message(bob, 'msg', 'still there, bob?');
     ok(`after ${nodeB} stopped, bob's page reconnected through nginx to ${newNode}, still logged in as bob`);

@@ -21,6 +21,7 @@
     active: LOBBY,
     transports: [],           // every transport this page used, in order (for the tests)
     received: [],             // every chat message received (for the tests)
+    recovered: [],            // socket.recovered at each connection (for the tests)
   };
   window.chatState = state;   // inspected by the browser test
 
@@ -45,8 +46,11 @@
     engine.on('upgrade', (t) => setTransport(t.name));
   });
   socket.on('connect', () => {
+    state.recovered.push(socket.recovered);
     $('status').dataset.state = 'connected';
-    $('status-text').textContent = 'connected';
+    // With connection-state recovery (gosockio serve --adapter streams), a page that was away
+    // briefly gets its session back, and the messages it missed have just arrived.
+    $('status-text').textContent = socket.recovered ? 'connected (session recovered)' : 'connected';
     if (state.me) login(state.me, true); // back after a reconnection: same name, same rooms
   });
   socket.on('disconnect', (reason) => {
