@@ -39,6 +39,7 @@ given on the command line wins.
   gosockio serve                                    one node, in-memory adapter, 127.0.0.1:3000
   gosockio serve --redis embedded:6380              one node and an in-process Redis for others
   gosockio serve --addr 127.0.0.1:3001 --redis redis://127.0.0.1:6380   join it
+  gosockio serve --admin-ui --admin-ui-password-hash '$2y$10$…'      and watch it in the Admin UI
   gosockio serve --redis redis://127.0.0.1:6379 --adapter streams   a node of a cluster on Redis
                                                     streams, with connection-state recovery
 
@@ -72,6 +73,7 @@ type serveConfig struct {
 	StickyCookie    string
 	Demo            bool
 	ShutdownTimeout time.Duration
+	adminUIConfig   // --admin-ui… (adminui.go)
 }
 
 // parseServe reads the flags of `gosockio serve` over the defaults taken from getenv. It
@@ -126,6 +128,7 @@ func (c *serveConfig) define(ef *envFlags) {
 	ef.str(&c.StickyCookie, "sticky-cookie", "gosockio_node", "cookie naming this node, set on the page and on Socket.IO handshakes, for a load balancer's sticky sessions; empty means none")
 	ef.boolean(&c.Demo, "demo", true, "serve the chat demo page at / and handle its events")
 	ef.dur(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for connections to close")
+	c.defineAdminUI(ef)
 }
 
 // validate checks the values that the flags' types do not.
@@ -159,7 +162,7 @@ func (c *serveConfig) validate() error {
 	if c.StickyCookie != "" && !validCookieName(c.StickyCookie) {
 		return fmt.Errorf("--sticky-cookie %q: not a valid cookie name", c.StickyCookie)
 	}
-	return nil
+	return c.validateAdminUI()
 }
 
 // envFlags declares flags whose defaults come from the environment variable named after each
@@ -283,6 +286,9 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, ready fu
 	}
 	n := &serveNode{c: c, log: log, srv: srv}
 	mux, err := n.routes()
+	if err == nil {
+		err = instrumentAdminUI(c, srv, cluster.rdb, mux, ln.Addr().String(), log)
+	}
 	if err != nil {
 		_ = srv.Close(context.Background())
 		return fmt.Errorf("serve: %w", err)
@@ -350,6 +356,7 @@ func socketOptions(c *serveConfig, log *slog.Logger) (socketio.Options, error) {
 	if c.CORSOrigins != "" {
 		opts.Engine.CORS = &engineio.CORSOptions{Origins: splitList(c.CORSOrigins)}
 	}
+	c.adminUICORS(&opts)
 	if c.StickyCookie != "" {
 		cookie := stickyCookie(c)
 		opts.Engine.InitialHeaders = func(h http.Header, _ *http.Request) { h.Add("Set-Cookie", cookie) }

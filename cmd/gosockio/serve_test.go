@@ -47,6 +47,7 @@ func TestParseServe(t *testing.T) {
 		CORSOrigins: "https://a.example, https://b.example", PingInterval: 5 * time.Second, PingTimeout: 3 * time.Second,
 		MaxPayload: 2048, LogLevel: "info", LogFormat: "json", NodeName: "n1", ClientJS: c.ClientJS,
 		StickyCookie: "gosockio_node", Demo: false, ShutdownTimeout: 10 * time.Second, ServeClient: true,
+		adminUIConfig: adminUIConfig{AdminUser: "admin", AdminMode: "development", AdminUIDir: c.AdminUIDir, AdminUIPath: "/admin/", AdminNamespace: "/admin"},
 	}
 	if *c != want {
 		t.Errorf("config\n%+v\nwant\n%+v", *c, want)
