@@ -26,6 +26,23 @@
 // subscriptions that received the message, and 0 means no server did (none runs, or they use
 // another Key or another Redis). The gosockio emit command warns then.
 //
+// # Streams mode
+//
+// With Options.Streams the Emitter reaches servers on the Redis Streams adapter instead
+// (redisadapter.NewStreams, or Node's @socket.io/redis-streams-adapter 0.3.1; Node has no
+// emitter for it). Emit, SocketsJoin, SocketsLeave and DisconnectSockets then append one entry
+// to the namespace's stream, as the adapter itself does (XADD <stream> MAXLEN ~ <MaxLen> * uid
+// emitter nsp <nsp> type <3, 4, 5 or 6> data <JSON, or base64 MessagePack with binary>), and
+// ServerSideEmit publishes the adapter's SERVER_SIDE_EMIT message in MessagePack on
+// <Key>#<nsp># (a []byte argument stays binary). Every server reads the entry from the stream,
+// in order with the cluster's own broadcasts, even one that was reconnecting to Redis when it
+// was appended; with connection-state recovery its clients receive the entry id as offset, and
+// a client that was disconnected meanwhile gets the event when its session is recovered.
+// Result.Channel is then the stream and Result.Receivers 0 (a stream has no subscribers).
+//
+//	e := emitter.New(rdb, emitter.Options{Streams: &emitter.StreamsOptions{}}) // stream "socket.io"
+//	err := e.To("room1").Emit(ctx, "news", 1)
+//
 // # Redis outages
 //
 // While Redis is unreachable, an Emitter keeps the messages it cannot publish in a bounded
@@ -57,7 +74,7 @@
 // []byte reaches clients as binary (a Buffer in Node, an ArrayBuffer in browsers), carried
 // inline as a MessagePack bin item exactly as Node's emitter does; a time.Time becomes a
 // Date. ServerSideEmit requests are JSON, as in Node, so a []byte argument arrives at the
-// servers as {"type":"Buffer","data":[…]}. The messages on Redis are described in
+// servers as {"type":"Buffer","data":[…]} (not in streams mode, where they are MessagePack). The messages on Redis are described in
 // docs/redis-wire.md, at the root of the module's repository.
 //
 // # What an emitter cannot do
@@ -65,8 +82,8 @@
 // An emitter is not a member of the cluster: it never subscribes, so it cannot receive
 // acknowledgements or answers. EmitWithAck, ServerSideEmitWithAck and any func passed as the
 // last argument fail with ErrAckNotSupported. Event names that Socket.IO reserves fail with
-// ErrReservedEvent. It reaches servers that use the classic (PUBLISH) Redis adapter only, not
-// the sharded (SPUBLISH) one, exactly like Node's emitter. It has no FetchSockets, no server
+// ErrReservedEvent. It reaches servers that use the classic (PUBLISH) Redis adapter, or in
+// streams mode the Redis Streams adapter, not the sharded (SPUBLISH) one, like Node's emitter. It has no FetchSockets, no server
 // count and no Local.
 //
 // # Concurrency

@@ -41,8 +41,15 @@ var ErrUnavailable = errors.New("emitter: Redis unavailable")
 // outage queue bounded where node-redis' offline queue is not.
 type Options struct {
 	// Key is the prefix of every channel name; it must equal the key (Node: "key") of the
-	// servers' classic Redis adapter. Empty means DefaultKey ("socket.io").
+	// servers' classic Redis adapter, or in streams mode their channelPrefix. Empty means
+	// DefaultKey ("socket.io").
 	Key string
+	// Streams, when not nil, puts the Emitter in streams mode: it reaches the servers of the
+	// Redis Streams adapter (redisadapter.NewStreams, Node's @socket.io/redis-streams-adapter)
+	// instead of the classic adapter's. Emit, SocketsJoin, SocketsLeave and DisconnectSockets
+	// then append entries to the namespace's stream, and ServerSideEmit publishes a
+	// MessagePack message on <Key>#<nsp>#. See "Streams mode" in the package doc.
+	Streams *StreamsOptions
 	// MaxQueued bounds the outage queue (see "Redis outages" in the package doc): how many
 	// messages it keeps while Redis is unreachable, to publish them in order once Redis is
 	// back. Zero means 10,000; negative means no queue (an operation fails with the error of
@@ -61,14 +68,15 @@ type Options struct {
 
 // Result says what became of the message of one operation.
 type Result struct {
-	// Channel is the Redis channel of the message.
+	// Channel is the Redis channel of the message, or in streams mode the stream of an entry.
 	Channel string
 	// Receivers is the answer of PUBLISH: how many subscriptions received the message. Each
 	// server of the namespace subscribes once to each channel an emitter publishes on, so 0
 	// means that no server received it: none runs, or they use another Key, another Redis, or
 	// the sharded adapter. (Other subscribers, such as a redis-cli PSUBSCRIBE, count too; in a
 	// Redis Cluster, PUBLISH counts only the subscribers connected to the node that ran it.)
-	// Zero when Queued.
+	// Zero when Queued, and for a stream entry (a stream has readers, not subscribers: the
+	// entry waits in the stream for every server reading it).
 	Receivers int
 	// Queued is set when the message went to the outage queue (Redis was unreachable, or
 	// messages sent before still waited there); it is published once Redis is back.
@@ -85,7 +93,14 @@ type Emitter struct {
 	nsp  string
 	ch   wire.ClassicChannels
 	q    *redispub.Queue // shared by New's Emitter and every Emitter Of returns
-	dest *dest
+	dest *dest           // PUBLISH (SPUBLISH in streams mode with UseShardedPubSub)
+
+	// Streams mode only (streams not nil): the namespace's stream, where entries go through
+	// entries, and the channel of ServerSideEmit.
+	streams *streams
+	stream  string
+	entries *dest
+	public  string
 }
 
 // New returns the Emitter of namespace "/" publishing through client, which stays the
@@ -101,20 +116,35 @@ func New(client redis.UniversalClient, opts Options) *Emitter {
 		Unavailable: ErrUnavailable,
 		Logger:      opts.Logger,
 	})
-	return newEmitter(client, q, key, "/")
+	var st *streams
+	if opts.Streams != nil {
+		so := opts.Streams.withDefaults()
+		st = &streams{opts: so, pipe: &streamPipe{c: client, maxLen: so.MaxLen}}
+	}
+	return newEmitter(client, q, key, "/", st)
 }
 
-func newEmitter(client redis.UniversalClient, q *redispub.Queue, key, nsp string) *Emitter {
+func newEmitter(client redis.UniversalClient, q *redispub.Queue, key, nsp string, st *streams) *Emitter {
 	ch := wire.NewClassicChannels(key, nsp)
-	return &Emitter{rdb: client, key: key, nsp: nsp, ch: ch, q: q,
-		dest: &dest{rdb: client, pipe: redispub.Client(client, false), scope: ch.Request()}}
+	e := &Emitter{rdb: client, key: key, nsp: nsp, ch: ch, q: q, streams: st}
+	if st == nil {
+		e.dest = &dest{rdb: client, pipe: redispub.Client(client, false), scope: ch.Request()}
+		return e
+	}
+	// Every server of the namespace subscribes to its public channel: the scope of both.
+	sharded := st.opts.UseShardedPubSub
+	e.public = wire.NewShardedChannels(key, nsp).Namespace()
+	e.dest = &dest{rdb: client, pipe: redispub.Client(client, sharded), scope: e.public, sharded: sharded}
+	e.entries = &dest{rdb: client, pipe: st.pipe, scope: e.public, sharded: sharded}
+	e.stream = wire.StreamOf(st.opts.StreamName, st.opts.StreamCount, nsp)
+	return e
 }
 
 // Of returns the Emitter of namespace nsp, sharing e's client, key and outage queue. A
 // missing leading slash is added, so Of("admin") and Of("/admin") are the same namespace;
 // Of("") is "/".
 func (e *Emitter) Of(nsp string) *Emitter {
-	return newEmitter(e.rdb, e.q, e.key, wire.NormalizeNamespace(nsp))
+	return newEmitter(e.rdb, e.q, e.key, wire.NormalizeNamespace(nsp), e.streams)
 }
 
 // Flush waits until the outage queue is empty (every queued message published, or dropped)
@@ -164,17 +194,18 @@ func (e *Emitter) Dropped() uint64 {
 
 // dest publishes an Emitter's messages for its queue.
 type dest struct {
-	rdb   redis.UniversalClient
-	pipe  redispub.Pipe
-	scope string // the request channel: every server of the namespace subscribes to it
+	rdb     redis.UniversalClient
+	pipe    redispub.Pipe
+	scope   string // every server of the namespace subscribes to it: the request channel, or in streams mode the public one
+	sharded bool   // scope is counted with SHARDNUMSUB
 }
 
-// Pipe implements redispub.Dest: PUBLISH, several in one pipeline.
+// Pipe implements redispub.Dest: PUBLISH (or XADD in streams mode), several in one pipeline.
 func (d *dest) Pipe(context.Context) redispub.Pipe { return d.pipe }
 
 // Subscribers implements redispub.Dest: the servers of the namespace.
 func (d *dest) Subscribers(ctx context.Context) (int64, error) {
-	n, err := redispub.CountSubscribers(ctx, d.rdb, d.scope, false)
+	n, err := redispub.CountSubscribers(ctx, d.rdb, d.scope, d.sharded)
 	return int64(n), err
 }
 
@@ -255,9 +286,10 @@ func (e *Emitter) DisconnectSocketsResult(ctx context.Context, close bool) (Resu
 // ServerSideEmit sends event with args to the server-side listeners of the namespace on
 // every server of the cluster (socketio's Namespace.On in Go, io.on or nsp.on in Node). The
 // request is JSON, as Node's emitter writes it: a []byte argument arrives as the object
-// {"type":"Buffer","data":[…]}. Reserved names (those of Emit, plus connection and
-// new_namespace) fail with ErrReservedEvent, and a func as the last argument with
-// ErrAckNotSupported.
+// {"type":"Buffer","data":[…]}. In streams mode it is a MessagePack SERVER_SIDE_EMIT message
+// on <Key>#<nsp>#, where a []byte stays binary. Reserved names (those of Emit, plus
+// connection and new_namespace) fail with ErrReservedEvent, and a func as the last argument
+// with ErrAckNotSupported.
 func (e *Emitter) ServerSideEmit(ctx context.Context, event string, args ...any) error {
 	_, err := e.ServerSideEmitResult(ctx, event, args...)
 	return err
@@ -271,6 +303,14 @@ func (e *Emitter) ServerSideEmitResult(ctx context.Context, event string, args .
 	if err := checkNoAck("ServerSideEmit", event, args); err != nil {
 		return Result{}, err
 	}
+	if e.streams != nil {
+		m := wire.ClusterMessage{Type: wire.ClusterServerSideEmit, UID: wire.EmitterUID, Nsp: e.nsp, Args: eventData(event, args)}
+		b, err := wire.MarshalClusterMessage(&m, wire.MsgPack)
+		if err != nil {
+			return Result{}, fmt.Errorf("emitter: server-side emit %q: %w", event, err)
+		}
+		return e.send(ctx, e.dest, e.public, b, true)
+	}
 	req := wire.ClassicRequest{
 		Type: wire.RequestServerSideEmit,
 		UID:  wire.EmitterUID,
@@ -280,7 +320,7 @@ func (e *Emitter) ServerSideEmitResult(ctx context.Context, event string, args .
 	if err != nil {
 		return Result{}, fmt.Errorf("emitter: server-side emit %q: %w", event, err)
 	}
-	return e.publish(ctx, e.ch.Request(), b)
+	return e.send(ctx, e.dest, e.ch.Request(), b, true)
 }
 
 // ServerSideEmitWithAck always fails with ErrAckNotSupported: the servers' answers go to a
@@ -289,17 +329,19 @@ func (e *Emitter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 	return nil, fmt.Errorf("%w (ServerSideEmitWithAck %q)", ErrAckNotSupported, event)
 }
 
-// publish sends one payload through the queue and waits for its PUBLISH: at once, or with the
-// next round trip when one is in flight (the messages of concurrent operations that wait
-// behind it go out together, in one pipeline); it is the only place that talks to Redis.
-func (e *Emitter) publish(ctx context.Context, channel string, payload []byte) (Result, error) {
+// send sends one payload to d through the queue and waits for its PUBLISH (or XADD): at once,
+// or with the next round trip when one is in flight (the messages of concurrent operations
+// that wait behind it go out together, in one pipeline); it is the only place that talks to
+// Redis. wide tells that every server of the namespace subscribes to channel (so that the
+// receivers count them).
+func (e *Emitter) send(ctx context.Context, d *dest, channel string, payload []byte, wide bool) (Result, error) {
 	if e == nil || e.rdb == nil {
 		return Result{}, ErrNoClient
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	res, err := e.q.Send(ctx, &redispub.Message{Dest: e.dest, Channel: channel, Payload: payload, Scope: e.dest.scope, Wide: true}, false)
+	res, err := e.q.Send(ctx, &redispub.Message{Dest: d, Channel: channel, Payload: payload, Scope: d.scope, Wide: wide}, false)
 	if err != nil {
 		return Result{Channel: channel}, fmt.Errorf("emitter: publish %s: %w", channel, err)
 	}

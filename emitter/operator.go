@@ -70,6 +70,14 @@ func (o BroadcastOperator) EmitResult(ctx context.Context, event string, args ..
 	if o.e == nil {
 		return Result{}, ErrNoClient
 	}
+	if o.e.streams != nil {
+		m := wire.ClusterMessage{
+			Type:   wire.ClusterBroadcast,
+			Packet: wire.Packet{Type: wire.PacketEvent, Data: eventData(event, args)},
+			Opts:   wire.BroadcastOptions{Rooms: wire.Rooms(o.rooms...), Except: wire.Rooms(o.except...), Flags: o.flags},
+		}
+		return o.e.appendToStream(ctx, &m, fmt.Sprintf("emit %q", event))
+	}
 	msg := wire.ClassicBroadcast{
 		UID:    wire.EmitterUID,
 		Packet: wire.Packet{Type: wire.PacketEvent, Data: eventData(event, args), Nsp: o.e.nsp},
@@ -84,7 +92,7 @@ func (o BroadcastOperator) EmitResult(ctx context.Context, event string, args ..
 	if err != nil {
 		return Result{}, fmt.Errorf("emitter: emit %q: %w", event, err)
 	}
-	return o.e.publish(ctx, o.e.ch.BroadcastTo(msg.Opts.Rooms), b)
+	return o.e.send(ctx, o.e.dest, o.e.ch.BroadcastTo(msg.Opts.Rooms), b, true)
 }
 
 // EmitWithAck always fails with ErrAckNotSupported: an emitter cannot receive
@@ -152,16 +160,28 @@ func (o BroadcastOperator) target() wire.BroadcastOptions {
 }
 
 // request publishes a join, leave or disconnect request. Like Node's emitter it has no uid
-// and no requestId: no answer is expected.
+// and no requestId: no answer is expected. In streams mode it is the stream entry of the
+// same operation (SOCKETS_JOIN, SOCKETS_LEAVE or DISCONNECT_SOCKETS, uid "emitter").
 func (o BroadcastOperator) request(ctx context.Context, req *wire.ClassicRequest, op string) (Result, error) {
 	if o.e == nil {
 		return Result{}, ErrNoClient
+	}
+	if o.e.streams != nil {
+		m := wire.ClusterMessage{Type: streamsTypes[req.Type], Opts: req.Opts, Rooms: req.Rooms, Close: req.Close}
+		return o.e.appendToStream(ctx, &m, op)
 	}
 	b, err := wire.MarshalClassicRequest(req, wire.Auto)
 	if err != nil {
 		return Result{}, fmt.Errorf("emitter: %s: %w", op, err)
 	}
-	return o.e.publish(ctx, o.e.ch.Request(), b)
+	return o.e.send(ctx, o.e.dest, o.e.ch.Request(), b, true)
+}
+
+// streamsTypes are the streams family's types of the classic requests an emitter sends.
+var streamsTypes = map[wire.RequestType]wire.ClusterType{
+	wire.RequestRemoteJoin:       wire.ClusterSocketsJoin,
+	wire.RequestRemoteLeave:      wire.ClusterSocketsLeave,
+	wire.RequestRemoteDisconnect: wire.ClusterDisconnectSockets,
 }
 
 // addDistinct returns set followed by the items of add it does not hold yet, in a new slice

@@ -18,14 +18,17 @@ import (
 const emitUsage = `usage: gosockio emit [flags] event [json-arg ...]
 
 Sends event to the clients of a Socket.IO cluster through its Redis (the classic Redis
-adapter's channels, as Node's @socket.io/redis-emitter does). Each argument after the event
-is one JSON value: '"text"', '42', '{"id":7}', '[1,2]', 'null'. Flags go before the event.
-When no server is subscribed to the channel (wrong --key or --redis, no server running), the
-event reaches nobody: a warning says so on stderr (the exit status stays 0).
+adapter's channels, as Node's @socket.io/redis-emitter does; with --adapter streams, an entry
+of the stream of servers on the Redis Streams adapter). Each argument after the event is one
+JSON value: '"text"', '42', '{"id":7}', '[1,2]', 'null'. Flags go before the event. When no
+server is subscribed to the namespace (wrong --key or --redis, no server running), the event
+reaches nobody (classic) or waits in the stream (streams): a warning says so on stderr (the
+exit status stays 0).
 
 examples:
   gosockio emit --redis redis://127.0.0.1:6379 news '"hello"'
   gosockio emit --nsp /admin --to ops --to oncall --except muted alert '{"level":"high"}' 3
+  gosockio emit --adapter streams --key socket.io news '"kept in the stream"'
 
 flags:
 `
@@ -53,8 +56,19 @@ func emitCommand(args []string, stderr io.Writer) error {
 	fs.Var(&except, "except", "room to leave out (repeatable)")
 	volatile := fs.Bool("volatile", false, "volatile: the event may be dropped for clients that are not ready")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long")
+	kind := fs.String("adapter", "classic", "the servers' adapter: classic, or streams (the servers' gosockio serve --adapter streams: the stream and channel prefix are --key)")
 	if help, err := parseFlags(fs, args, stderr, "emit", emitUsage); help || err != nil {
 		return err
+	}
+	var streams *emitter.StreamsOptions
+	switch *kind {
+	case "classic":
+	case "streams":
+		streams = &emitter.StreamsOptions{StreamName: *key}
+	case "sharded":
+		return errors.New("emit: --adapter sharded: an emitter cannot reach servers on the sharded adapter (as Node's)")
+	default:
+		return fmt.Errorf("emit: --adapter %q: want classic or streams", *kind)
 	}
 	if fs.NArg() == 0 {
 		return errors.New("emit: missing event name (see gosockio emit -h)")
@@ -87,7 +101,8 @@ func emitCommand(args []string, stderr io.Writer) error {
 	defer rdb.Close()
 
 	// No outage queue: a one-shot command reports an unreachable Redis instead of queueing.
-	op := emitter.New(rdb, emitter.Options{Key: *key, MaxQueued: -1}).Of(*nsp).To(to...).Except(except...)
+	e := emitter.New(rdb, emitter.Options{Key: *key, MaxQueued: -1, Streams: streams}).Of(*nsp)
+	op := e.To(to...).Except(except...)
 	if *volatile {
 		op = op.Volatile()
 	}
@@ -96,6 +111,15 @@ func emitCommand(args []string, stderr io.Writer) error {
 	res, err := op.EmitResult(ctx, event, values...)
 	if err != nil {
 		return fmt.Errorf("emit: %w", err)
+	}
+	if streams != nil {
+		// A stream has readers, not subscribers: count the servers of the namespace as the
+		// adapter does, by the subscribers of its channel.
+		ch := *key + "#" + e.Namespace() + "#"
+		if n, err := rdb.PubSubNumSub(ctx, ch).Result(); err == nil && n[ch] == 0 {
+			fmt.Fprintf(stderr, "gosockio: emit: warning: no server is subscribed to %s: the entry waits in stream %s; check --key / --redis\n", ch, res.Channel)
+		}
+		return nil
 	}
 	if res.Receivers == 0 && !res.Queued {
 		fmt.Fprintf(stderr, "gosockio: emit: warning: no server is subscribed to %s: check --key / --redis\n", res.Channel)

@@ -210,3 +210,33 @@ func TestEmitCommandExit(t *testing.T) {
 		t.Errorf("emit -h: %v\n%s", err, out)
 	}
 }
+
+// TestEmitCommandStreams: with --adapter streams the event is an entry of the stream named
+// --key, as servers of gosockio serve --adapter streams read it, with the stream warning when
+// no server is subscribed to the namespace; sharded servers are refused.
+func TestEmitCommandStreams(t *testing.T) {
+	url, rdb, key := testRedis(t)
+	t.Cleanup(func() { _ = rdb.Del(context.Background(), key).Err() })
+	var stderr bytes.Buffer
+	if err := emitCommand([]string{"--redis", url, "--key", key, "--adapter", "streams", "--to", "r1", "--volatile",
+		"ev", `{"a":1}`, `2`}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := rdb.XRange(context.Background(), key, "-", "+").Result()
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("stream %s: %v (%v)", key, entries, err)
+	}
+	v := entries[0].Values
+	if v["uid"] != wire.EmitterUID || v["nsp"] != "/" || v["type"] != "3" ||
+		v["data"] != `{"packet":{"type":2,"data":["ev",{"a":1},2]},"opts":{"rooms":["r1"],"except":[],"flags":{"volatile":true}}}` {
+		t.Errorf("entry %v", v)
+	}
+	if want := "gosockio: emit: warning: no server is subscribed to " + key + "#/#: the entry waits in stream " + key + "; check --key / --redis\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+	for _, kind := range []string{"sharded", "other"} {
+		if err := emitCommand([]string{"--redis", url, "--adapter", kind, "ev"}, &stderr); err == nil {
+			t.Errorf("--adapter %s accepted", kind)
+		}
+	}
+}

@@ -125,19 +125,35 @@ type client struct {
 }
 
 func (p client) Publish(ctx context.Context, msgs []*Message, res []Reply) {
+	Each(ctx, p.c, msgs, res, p.cmd)
+}
+
+// Each runs cmd for every message, alone or, for several, in one pipeline of c, and sets
+// res[i] to the answer of msgs[i]'s command: its error, and Receivers when it answers an
+// integer (PUBLISH, SPUBLISH). It is how a Pipe sends other commands than PUBLISH (XADD).
+func Each[C redis.Cmder](ctx context.Context, c redis.Cmdable, msgs []*Message, res []Reply,
+	cmd func(context.Context, redis.Cmdable, *Message) C) {
 	if len(msgs) == 1 {
-		res[0].Receivers, res[0].Err = p.cmd(ctx, p.c, msgs[0]).Result()
+		res[0] = reply(cmd(ctx, c, msgs[0]))
 		return
 	}
-	pipe := p.c.Pipeline()
-	cmds := make([]*redis.IntCmd, len(msgs))
+	pipe := c.Pipeline()
+	cmds := make([]C, len(msgs))
 	for i, m := range msgs {
-		cmds[i] = p.cmd(ctx, pipe, m)
+		cmds[i] = cmd(ctx, pipe, m)
 	}
 	_, _ = pipe.Exec(ctx) // each command has its own answer or error
 	for i, c := range cmds {
-		res[i].Receivers, res[i].Err = c.Result()
+		res[i] = reply(c)
 	}
+}
+
+func reply(c redis.Cmder) Reply {
+	if ic, ok := c.(*redis.IntCmd); ok {
+		n, err := ic.Result()
+		return Reply{Receivers: n, Err: err}
+	}
+	return Reply{Err: c.Err()}
 }
 
 func (p client) cmd(ctx context.Context, c redis.Cmdable, m *Message) *redis.IntCmd {

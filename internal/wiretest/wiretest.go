@@ -59,13 +59,23 @@ func (v *Vector) Payload(tb testing.TB) []byte {
 // Redis returned them.
 func (v *Vector) StreamEntry(tb testing.TB) (wire.StreamEntry, []string) {
 	tb.Helper()
-	if v.Command != "XADD" || len(v.Fields)%2 != 0 {
-		tb.Fatalf("%s: not a stream entry with field/value pairs: %s %q", v.Name, v.Command, v.Fields)
+	if v.Command != "XADD" {
+		tb.Fatalf("%s: not a stream entry: %s", v.Name, v.Command)
 	}
-	e := wire.StreamEntry{ID: v.EntryID}
+	return Entry(tb, v.EntryID, v.Fields)
+}
+
+// Entry is the stream entry of id with the field/value pairs fields, and the names of its
+// fields in order; a field other than uid, nsp, type and data fails the test.
+func Entry(tb testing.TB, id string, fields []string) (wire.StreamEntry, []string) {
+	tb.Helper()
+	if len(fields)%2 != 0 {
+		tb.Fatalf("entry %s: odd number of fields %q", id, fields)
+	}
+	e := wire.StreamEntry{ID: id}
 	var names []string
-	for i := 0; i < len(v.Fields); i += 2 {
-		k, val := v.Fields[i], v.Fields[i+1]
+	for i := 0; i < len(fields); i += 2 {
+		k, val := fields[i], fields[i+1]
 		names = append(names, k)
 		switch k {
 		case "uid":
@@ -77,7 +87,7 @@ func (v *Vector) StreamEntry(tb testing.TB) (wire.StreamEntry, []string) {
 		case "data":
 			e.Data, e.HasData = val, true
 		default:
-			tb.Fatalf("%s: unexpected field %q", v.Name, k)
+			tb.Fatalf("entry %s: unexpected field %q", id, k)
 		}
 	}
 	return e, names

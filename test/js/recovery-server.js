@@ -20,6 +20,10 @@ const io = new Server(httpServer, {
 });
 const missedSent = new Set();
 
+// A server-side event (the Go emitter's streams mode, ../emitter_streams_test.go) is handed to
+// this node's clients as "sse-got".
+io.on("srv-ping", (...args) => io.local.emit("sse-got", ...args));
+
 io.on("connection", (socket) => {
   socket.on("setup", (cb) => {
     socket.join("room");
