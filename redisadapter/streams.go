@@ -12,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf16"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
@@ -115,14 +114,7 @@ func (o StreamsOptions) queue() queueOptions {
 // units) modulo StreamCount, negative when the hash is, as in JavaScript.
 func (o StreamsOptions) streamOf(nsp string) string {
 	o = o.withDefaults()
-	if o.StreamCount == 1 {
-		return o.StreamName
-	}
-	var h int32
-	for _, u := range utf16.Encode([]rune(nsp)) {
-		h = h*31 + int32(u)
-	}
-	return o.StreamName + "-" + strconv.Itoa(int(h)%o.StreamCount)
+	return wire.StreamOf(o.StreamName, o.StreamCount, nsp)
 }
 
 // NewStreams returns the Factory of the Redis Streams adapter over rdb, wire-compatible with
@@ -374,26 +366,7 @@ type streamsPipe struct {
 }
 
 func (p streamsPipe) Publish(ctx context.Context, msgs []*redispub.Message, res []redispub.Reply) {
-	if len(msgs) == 1 {
-		cmd := p.cmd(ctx, p.c, msgs[0])
-		res[0].Err = cmd.Err()
-		if ic, ok := cmd.(*redis.IntCmd); ok {
-			res[0].Receivers = ic.Val()
-		}
-		return
-	}
-	pipe := p.c.Pipeline()
-	cmds := make([]redis.Cmder, len(msgs))
-	for i, m := range msgs {
-		cmds[i] = p.cmd(ctx, pipe, m)
-	}
-	_, _ = pipe.Exec(ctx)
-	for i, c := range cmds {
-		res[i].Err = c.Err()
-		if ic, ok := c.(*redis.IntCmd); ok {
-			res[i].Receivers = ic.Val()
-		}
-	}
+	redispub.Each(ctx, p.c, msgs, res, p.cmd)
 }
 
 func (p streamsPipe) cmd(ctx context.Context, c redis.Cmdable, m *redispub.Message) redis.Cmder {
