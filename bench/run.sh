@@ -25,7 +25,8 @@ usage() {
 Options:
   --quick               smoke mode: 1 round, tiny sizes, a few seconds in all
   --rounds N            rounds (default 3)
-  --scenarios LIST      of mem,fanout,echo,cross (default all)
+  --scenarios LIST      of mem,fanout,echo,cross,xstreams (default all; xstreams is cross with
+                        both nodes on the Redis Streams adapter)
   --servers LIST        of go1,go,node (default all)
   --clients LIST        client counts for mem and fanout (default 1000,10000)
   --echo-clients N      clients of echo (default 100)
@@ -40,7 +41,7 @@ EOF
 
 QUICK=0
 ROUNDS=3
-SCENARIOS=mem,fanout,echo,cross
+SCENARIOS=mem,fanout,echo,cross,xstreams
 SERVERS=go1,go,node
 CLIENTS=1000,10000
 ECHO_CLIENTS=100
@@ -78,7 +79,7 @@ if [ "$QUICK" = 1 ]; then
 fi
 
 for s in ${SCENARIOS//,/ }; do
-	case $s in mem | fanout | echo | cross) ;; *) echo "run.sh: unknown scenario $s" >&2; exit 2 ;; esac
+	case $s in mem | fanout | echo | cross | xstreams) ;; *) echo "run.sh: unknown scenario $s" >&2; exit 2 ;; esac
 done
 for v in ${SERVERS//,/ }; do
 	case $v in go1 | go | node) ;; *) echo "run.sh: unknown server $v" >&2; exit 2 ;; esac
@@ -122,10 +123,21 @@ redis_answers() {
 	[ "$port" = "$hostport" ] && port=6379
 	timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port && printf 'PING\r\n' >&3 && read -r line <&3 && [[ \$line == +PONG* ]]" 2>/dev/null
 }
-if [[ ",$SCENARIOS," == *,cross,* ]] && ! redis_answers; then
+if [[ ",$SCENARIOS," == *,cross,* || ",$SCENARIOS," == *,xstreams,* ]] && ! redis_answers; then
 	echo "run.sh: Redis does not answer at $REDIS (cross needs it; --redis URL, or leave cross out with --scenarios)" >&2
 	exit 1
 fi
+
+# redis_del KEY: deletes a key (the stream of an xstreams run; keys here have no spaces), over
+# bash's /dev/tcp with Redis' inline protocol.
+redis_del() {
+	local hostport=${REDIS#redis://}
+	hostport=${hostport##*@}
+	hostport=${hostport%%/*}
+	local host=${hostport%%:*} port=${hostport##*:}
+	[ "$port" = "$hostport" ] && port=6379
+	timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf "DEL %s\r\n" "$3" >&3 && read -r line <&3' _ "$host" "$port" "$1" 2>/dev/null || true
+}
 
 # ---- servers ----
 
@@ -146,9 +158,10 @@ forget() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server KIND LOG [REDIS_KEY]: starts a server, waits for its ready line, sets SPID, SPORT.
+# start_server KIND LOG [REDIS_KEY [ADAPTER]]: starts a server, waits for its ready line, sets
+# SPID, SPORT.
 start_server() {
-	local kind=$1 log=$2 key=${3:-} cmd
+	local kind=$1 log=$2 key=${3:-} adapter=${4:-classic} cmd
 	case $kind in
 	go1) cmd=(env GOMAXPROCS=1 "${PIN_SERVER[@]}" "$OUT/bin/goserver") ;;
 	go) cmd=("$OUT/bin/goserver") ;;
@@ -158,7 +171,11 @@ start_server() {
 		cmd+=(-cpuprofile "${log%.log}.pprof")
 	fi
 	if [ -n "$key" ]; then
-		if [ "$kind" = node ]; then cmd+=(--redis "$REDIS" --key "$key"); else cmd+=(-redis "$REDIS" -key "$key"); fi
+		if [ "$kind" = node ]; then
+			cmd+=(--redis "$REDIS" --key "$key" --adapter "$adapter")
+		else
+			cmd+=(-redis "$REDIS" -key "$key" -adapter "$adapter")
+		fi
 	fi
 	"${cmd[@]}" >"$log" 2>&1 &
 	local child=$!
@@ -225,13 +242,15 @@ run_one() {
 		args=(-k "$FANOUT_K" -bursts "$BURSTS")
 		;;
 	echo) args=(-duration "$DURATION" -warmup "$WARMUP") ;;
-	cross) args=(-duration "$DURATION" -idle "$IDLE") ;;
+	cross | xstreams) args=(-duration "$DURATION" -idle "$IDLE") ;;
 	esac
-	if [ "$sc" = cross ]; then
+	if [ "$sc" = cross ] || [ "$sc" = xstreams ]; then
+		local adapter=classic
+		[ "$sc" = xstreams ] && adapter=streams
 		key="gosockio-bench-$$-$RANDOM-$tag"
-		start_server "$kind" "$OUT/logs/$tag.server-a.log" "$key" || { record_failure "$sc" "$kind" "$round" "$n" "node A did not start"; return; }
+		start_server "$kind" "$OUT/logs/$tag.server-a.log" "$key" "$adapter" || { record_failure "$sc" "$kind" "$round" "$n" "node A did not start"; return; }
 		pa=$SPID urla=127.0.0.1:$SPORT
-		start_server "$kind" "$OUT/logs/$tag.server-b.log" "$key" || { stop_server "$pa"; record_failure "$sc" "$kind" "$round" "$n" "node B did not start"; return; }
+		start_server "$kind" "$OUT/logs/$tag.server-b.log" "$key" "$adapter" || { stop_server "$pa"; record_failure "$sc" "$kind" "$round" "$n" "node B did not start"; return; }
 		pb=$SPID url=127.0.0.1:$SPORT
 		pids=$pa,$pb
 		args+=(-url-a "$urla")
@@ -245,6 +264,7 @@ run_one() {
 	line=$(timeout "$limit" "${PIN_GEN[@]}" "$OUT/bin/loadgen" -scenario "$sc" -url "$url" -pid "$pids" -n "$n" \
 		-server "$kind" -round "$round" -timeout 590s "${args[@]}" 2>"$genlog") || rc=$?
 	for p in $pa $pb; do stop_server "$p"; done
+	[ "$sc" = xstreams ] && redis_del "$key"
 	if [ -n "$line" ]; then
 		echo "$line" >>"$RESULTS"
 		echo "   $line" >&2
@@ -282,7 +302,7 @@ for round in $(seq "$ROUNDS"); do
 		case $sc in
 		mem | fanout) sizes=${CLIENTS//,/ } ;;
 		echo) sizes=$ECHO_CLIENTS ;;
-		cross) sizes=$CROSS_CLIENTS ;;
+		cross | xstreams) sizes=$CROSS_CLIENTS ;;
 		esac
 		for n in $sizes; do
 			for kind in "${order[@]}"; do

@@ -9,7 +9,7 @@
 //
 // Usage:
 //
-//	goserver [-port 0] [-redis redis://127.0.0.1:6379 -key bench-xyz]
+//	goserver [-port 0] [-redis redis://127.0.0.1:6379 -key bench-xyz [-adapter streams]]
 //
 // With -cpuprofile FILE it writes a CPU profile of its whole run when it stops.
 //
@@ -61,7 +61,8 @@ type crossMsg struct {
 func run() error {
 	port := flag.Int("port", 0, "port to listen on, on 127.0.0.1 (0: any free port)")
 	redisURL := flag.String("redis", "", "Redis URL: join a cluster through redisadapter (empty: single node)")
-	key := flag.String("key", "socket.io", "the redis adapter's key (channel prefix); use one per run")
+	key := flag.String("key", "socket.io", "the redis adapter's key (channel prefix; the stream's name with -adapter streams); use one per run")
+	adapterKind := flag.String("adapter", "classic", "with -redis: classic (redisadapter.New) or streams (redisadapter.NewStreams)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (on SIGTERM)")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -92,7 +93,14 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("redis does not answer: %w", err)
 		}
-		opts.Adapter = redisadapter.New(rdb, redisadapter.Options{Key: *key, Logger: log})
+		switch *adapterKind {
+		case "classic":
+			opts.Adapter = redisadapter.New(rdb, redisadapter.Options{Key: *key, Logger: log})
+		case "streams":
+			opts.Adapter = redisadapter.NewStreams(rdb, redisadapter.StreamsOptions{StreamName: *key, ChannelPrefix: *key, Logger: log})
+		default:
+			return fmt.Errorf("-adapter %q: want classic or streams", *adapterKind)
+		}
 	}
 	io, err := socketio.NewServer(opts)
 	if err != nil {

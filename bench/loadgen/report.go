@@ -38,6 +38,12 @@ var metrics = []metric{
 	{"cross", "idle_all_p99_us", "idle, all clients reached, p99, µs", 1},
 	{"cross", "cpu_us_per_delivery", "CPU of both nodes per delivery, µs", 1},
 	{"cross", "gen_cpu_pct", "load generator CPU, % of a core", 1},
+	{"xstreams", "deliveries_per_s", "deliveries/s under load", 1},
+	{"xstreams", "idle_p50_us", "idle latency p50, µs", 1},
+	{"xstreams", "idle_p99_us", "idle latency p99, µs", 1},
+	{"xstreams", "idle_all_p99_us", "idle, all clients reached, p99, µs", 1},
+	{"xstreams", "cpu_us_per_delivery", "CPU of both nodes per delivery, µs", 1},
+	{"xstreams", "gen_cpu_pct", "load generator CPU, % of a core", 1},
 }
 
 var serverLabels = map[string]string{
@@ -49,7 +55,7 @@ var serverLabels = map[string]string{
 // genBusyPct is the load generator's CPU use (% of one core) above which report warns.
 const genBusyPct = 80
 
-var scenarioOrder = []string{"mem", "fanout", "echo", "cross"}
+var scenarioOrder = []string{"mem", "fanout", "echo", "cross", "xstreams"}
 
 type line struct {
 	Scenario string         `json:"scenario"`

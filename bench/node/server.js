@@ -7,7 +7,8 @@
 //   echo <any>, with ack: acks with the same argument;
 //   cross {s, p}: io.emit("msg", {s, p}) (through the adapter, so to every node).
 //
-// Usage: node server.js [--port 0] [--redis redis://127.0.0.1:6379 --key bench-xyz]
+// Usage: node server.js [--port 0] [--redis redis://127.0.0.1:6379 --key bench-xyz [--adapter streams]]
+// --adapter streams: @socket.io/redis-streams-adapter 0.3.1 (stream and channels named <key>).
 // It listens on 127.0.0.1 (port 0: any free port) and prints "ready pid=<pid> port=<port>"
 // once it accepts connections (with --redis: once both Redis connections are up). SIGTERM
 // and SIGINT close it.
@@ -16,7 +17,7 @@ const http = require("node:http");
 const { Server } = require("socket.io");
 
 function parseArgs(argv) {
-  const opts = { port: 0, redis: "", key: "socket.io" };
+  const opts = { port: 0, redis: "", key: "socket.io", adapter: "classic" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -25,6 +26,7 @@ function parseArgs(argv) {
     };
     if (a === "--port") opts.port = Number(next());
     else if (a === "--redis") opts.redis = next();
+    else if (a === "--adapter") opts.adapter = next();
     else if (a === "--key") opts.key = next();
     else throw new Error(`unknown argument ${a}`);
   }
@@ -38,14 +40,19 @@ async function main() {
   let redisClients = [];
   if (opts.redis) {
     const { createClient } = require("redis");
-    const { createAdapter } = require("@socket.io/redis-adapter");
     const pub = createClient({ url: opts.redis });
     const sub = pub.duplicate();
     pub.on("error", (e) => console.error("redis pub:", e.message));
     sub.on("error", (e) => console.error("redis sub:", e.message));
     await Promise.all([pub.connect(), sub.connect()]);
     redisClients = [pub, sub];
-    io.adapter(createAdapter(pub, sub, { key: opts.key }));
+    if (opts.adapter === "streams") {
+      const { createAdapter } = require("@socket.io/redis-streams-adapter");
+      io.adapter(createAdapter(pub, { streamName: opts.key, channelPrefix: opts.key }));
+    } else {
+      const { createAdapter } = require("@socket.io/redis-adapter");
+      io.adapter(createAdapter(pub, sub, { key: opts.key }));
+    }
   }
 
   io.on("connection", (socket) => {
