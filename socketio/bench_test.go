@@ -3,11 +3,9 @@ package socketio_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,37 +13,6 @@ import (
 	"github.com/gosockio/gosockio/internal/testclient"
 	"github.com/gosockio/gosockio/socketio"
 )
-
-// pollingSession opens an Engine.IO long-polling session and joins "/" without any network:
-// requests go straight to the handler, so thousands of sockets cost no file descriptors.
-func pollingSession(tb testing.TB, h http.Handler) string {
-	tb.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil))
-	body := rec.Body.String()
-	i := strings.Index(body, `"sid":"`)
-	if rec.Code != 200 || i < 0 {
-		tb.Fatalf("handshake: %d %q", rec.Code, body)
-	}
-	sid := body[i+7 : i+27]
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("POST", "/socket.io/?EIO=4&transport=polling&sid="+sid, strings.NewReader("40")))
-	if rec.Code != 200 {
-		tb.Fatalf("connect: %d %q", rec.Code, rec.Body.String())
-	}
-	drain(tb, h, sid) // the CONNECT answer
-	return sid
-}
-
-// drain fetches what is queued for a polling session.
-func drain(tb testing.TB, h http.Handler, sid string) string {
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling&sid="+sid, nil))
-	if rec.Code != 200 {
-		tb.Fatalf("poll: %d %q", rec.Code, rec.Body.String())
-	}
-	return rec.Body.String()
-}
 
 // BenchmarkBroadcast measures the server side of a broadcast to n sockets: encoding once and
 // handing the shared frames to every socket's queue (long-polling sessions, no network).
@@ -63,31 +30,9 @@ func BenchmarkBroadcast(b *testing.B) {
 			defer srv.Close(context.Background())
 			sids := make([]string, n)
 			for i := range sids {
-				sids[i] = pollingSession(b, srv)
+				sids[i] = testclient.PollingSession(b, srv)
 			}
-			payload := map[string]any{"user": "alice", "text": "hello everyone", "n": 42}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := srv.Emit("chat message", payload); err != nil {
-					b.Fatal(err)
-				}
-				if i%1000 == 999 { // keep queues short; not measured
-					b.StopTimer()
-					for _, sid := range sids {
-						drain(b, srv, sid)
-					}
-					b.StartTimer()
-				}
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "deliveries/s")
-			if err := srv.Emit("final"); err != nil {
-				b.Fatal(err)
-			}
-			if got := drain(b, srv, sids[n-1]); !strings.Contains(got, "final") {
-				b.Fatalf("last socket did not receive the broadcast: %.80q", got)
-			}
+			testclient.BroadcastLoop(b, srv, sids, srv.Emit)
 		})
 	}
 }

@@ -223,7 +223,12 @@ func startClusterServer(t testing.TB, name string, rdb redis.UniversalClient, ke
 // returns its URL; it is closed when the test ends.
 func startClusterServerWith(t testing.TB, name string, f adapter.Factory) string {
 	t.Helper()
-	srv := newClusterServerWith(t, name, f)
+	return serveServer(t, name, newClusterServerWith(t, name, f))
+}
+
+// serveServer serves srv on loopback and returns its URL; srv is closed when the test ends.
+func serveServer(t testing.TB, name string, srv *socketio.Server) string {
+	t.Helper()
 	u, stopHTTP := serve(t, "127.0.0.1:0", srv)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
