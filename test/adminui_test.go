@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -46,7 +47,8 @@ func adminApp(srv *socketio.Server) {
 
 // startAdminGoServer runs a Go server with adminApp, instrumented with opts (basic auth with
 // adminHash when opts.Auth is nil) on adapter factory f (nil: in-memory), and returns its URL.
-func startAdminGoServer(t testing.TB, f adapter.Factory, opts adminui.Options) string {
+// With uiDir, it also serves the Admin UI's files from that directory at /admin/.
+func startAdminGoServer(t testing.TB, f adapter.Factory, opts adminui.Options, uiDir string) string {
 	t.Helper()
 	srv, err := socketio.NewServer(socketio.Options{Adapter: f})
 	if err != nil {
@@ -59,7 +61,14 @@ func startAdminGoServer(t testing.TB, f adapter.Factory, opts adminui.Options) s
 	if _, err := adminui.Instrument(srv, opts); err != nil {
 		t.Fatal(err)
 	}
-	return serveServer(t, opts.ServerID, srv)
+	var h http.Handler
+	if uiDir != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/socket.io/", srv)
+		mux.Handle("/admin/", http.StripPrefix("/admin/", http.FileServer(http.Dir(uiDir))))
+		h = mux
+	}
+	return serveServer(t, opts.ServerID, srv, h)
 }
 
 // startAdminNodeServer runs js/admin-ui-server.js (Node's instrumentation) with args after
@@ -102,7 +111,7 @@ func TestAdminUIProtocol(t *testing.T) {
 	requireNode(t)
 	for _, mode := range []adminui.Mode{adminui.Development, adminui.Production} {
 		t.Run(string(mode), func(t *testing.T) {
-			goURL := startAdminGoServer(t, nil, adminui.Options{Mode: mode, ServerID: "go-1"})
+			goURL := startAdminGoServer(t, nil, adminui.Options{Mode: mode, ServerID: "go-1"}, "")
 			nodeURL := startAdminNodeServer(t, string(mode), "node-1", "admin", adminHash)
 			goR := runAdminProtocol(t, goURL, string(mode))
 			nodeR := runAdminProtocol(t, nodeURL, string(mode))

@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -223,13 +224,17 @@ func startClusterServer(t testing.TB, name string, rdb redis.UniversalClient, ke
 // returns its URL; it is closed when the test ends.
 func startClusterServerWith(t testing.TB, name string, f adapter.Factory) string {
 	t.Helper()
-	return serveServer(t, name, newClusterServerWith(t, name, f))
+	return serveServer(t, name, newClusterServerWith(t, name, f), nil)
 }
 
-// serveServer serves srv on loopback and returns its URL; srv is closed when the test ends.
-func serveServer(t testing.TB, name string, srv *socketio.Server) string {
+// serveServer serves h (nil: srv) on loopback and returns its URL; srv is closed when the
+// test ends.
+func serveServer(t testing.TB, name string, srv *socketio.Server, h http.Handler) string {
 	t.Helper()
-	u, stopHTTP := serve(t, "127.0.0.1:0", srv)
+	if h == nil {
+		h = srv
+	}
+	u, stopHTTP := serve(t, "127.0.0.1:0", h)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
