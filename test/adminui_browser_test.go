@@ -18,9 +18,10 @@ import (
 // miniredis): two Go nodes instrumented by package adminui and one Node node instrumented by
 // @socket.io/admin-ui, each with two clients (js/admin-ui-browser.js). A wrong password is
 // refused; the Servers page lists the three servers and the Sockets page their six sockets;
-// disconnecting from the UI a socket of the Node node disconnects its client. The UI's login
-// session is kept in Redis with the keys of Node's RedisStore. Screenshots go to
-// test/js/screenshots/ (admin-ui-servers.png is the README's, docs/admin-ui.png).
+// disconnecting from the UI a socket of go-2 and one of the Node node disconnects their
+// clients. The UI's login session is kept in Redis with the keys of Node's RedisStore.
+// Screenshots go to test/js/screenshots/ (admin-ui-servers.png is the README's,
+// docs/admin-ui.png).
 func TestAdminUIBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster and a browser")
