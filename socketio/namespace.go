@@ -21,6 +21,7 @@ type Namespace struct {
 	parent *ParentNamespace
 	local  *adapter.Local
 	ad     atomic.Pointer[adapterBox]
+	built  chan struct{} // closed once ad is set (Server.of publishes the namespace before)
 	ackIDs atomic.Uint64
 
 	mu          sync.RWMutex
@@ -33,19 +34,29 @@ type Namespace struct {
 type adapterBox struct{ a adapter.Adapter }
 
 func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
-	n := &Namespace{srv: s, name: name, parent: parent, sockets: make(map[string]*Socket)}
+	n := &Namespace{srv: s, name: name, parent: parent, sockets: make(map[string]*Socket), built: make(chan struct{})}
 	n.local = adapter.NewLocal(nsHooks{n})
 	n.watchRooms()
 	return n
 }
 
-func (n *Namespace) setAdapter(a adapter.Adapter) { n.ad.Store(&adapterBox{a}) }
+func (n *Namespace) setAdapter(a adapter.Adapter) {
+	n.ad.Store(&adapterBox{a})
+	close(n.built)
+}
 
 // Name returns the namespace's name, e.g. "/" or "/admin".
 func (n *Namespace) Name() string { return n.name }
 
-// Adapter returns the namespace's adapter.
-func (n *Namespace) Adapter() adapter.Adapter { return n.ad.Load().a }
+// Adapter returns the namespace's adapter. While another goroutine is still creating the
+// namespace (its adapter factory may wait for Redis), it waits for the adapter.
+func (n *Namespace) Adapter() adapter.Adapter {
+	if b := n.ad.Load(); b != nil {
+		return b.a
+	}
+	<-n.built
+	return n.ad.Load().a
+}
 
 // Use adds a middleware, run in order for every socket that tries to join the namespace,
 // before OnConnection handlers. An error refuses the connection: the client receives a

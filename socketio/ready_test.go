@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/socketio"
@@ -54,5 +55,40 @@ func TestServerReady(t *testing.T) {
 	}
 	if err := srv.Ready(ctxT(t)); !errors.Is(err, socketio.ErrServerClosed) {
 		t.Errorf("after Close: Ready = %v", err)
+	}
+}
+
+// TestNamespaceWhileItsAdapterIsBuilt: a namespace whose adapter factory is slow (a Redis
+// adapter waiting for Redis) can be looked up and used meanwhile by other goroutines: they
+// wait for its adapter instead of finding none.
+func TestNamespaceWhileItsAdapterIsBuilt(t *testing.T) {
+	release, entered := make(chan struct{}), make(chan struct{})
+	slow := func(l *adapter.Local) (adapter.Adapter, error) {
+		if l.Namespace().Name() == "/slow" {
+			close(entered)
+			<-release
+		}
+		return adapter.Memory(l)
+	}
+	e := newEnv(t, socketio.Options{Adapter: slow})
+	created := make(chan *socketio.Namespace)
+	go func() { created <- e.srv.Of("/slow") }()
+	<-entered // the namespace exists, its adapter does not yet
+	emitted := make(chan error)
+	go func() {
+		// Of finds the namespace being created and waits for it; Emit needs its adapter.
+		emitted <- e.srv.Of("/slow").Emit("hi")
+	}()
+	select {
+	case err := <-emitted:
+		t.Fatalf("Emit returned (%v) before the namespace's adapter existed", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if n := <-created; n.Adapter() == nil {
+		t.Fatal("no adapter")
+	}
+	if err := <-emitted; err != nil {
+		t.Fatal(err)
 	}
 }
