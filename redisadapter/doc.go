@@ -92,7 +92,10 @@
 //     answers, for at most RequestsTimeout, and drops the rest (counted, logged); it never
 //     waits for a Redis that is away, and leaves no goroutine behind.
 //
-// Delivery to the node's own sockets goes on throughout. The subscription connection is
+// With New and NewSharded, delivery to the node's own sockets goes on throughout. With
+// NewStreams it waits for Redis too: a node delivers its own broadcasts when it reads them back
+// from the stream, so they reach its sockets once Redis has them, in the cluster's order (see
+// NewStreams). The subscription connection is
 // re-established by go-redis, which resubscribes every channel; the adapter logs the loss
 // (Warn), the queueing and its end (Info), and the recovery (Info). Pub/sub delivers at most
 // once, to the subscribers of the moment: what reaches Redis while a node's own subscription

@@ -65,8 +65,9 @@ type StreamsOptions struct {
 	// MaxQueuedBytes bounds the bytes the outage queue keeps. Zero means 16 MiB; negative
 	// means no byte bound.
 	MaxQueuedBytes int
-	// MaxQueueAge is how long a message may wait in the outage queue. Zero means 10s; negative
-	// means no age bound.
+	// MaxQueueAge is how long a message may wait in the outage queue. Zero means 1 minute
+	// (longer than the other modes' 10 s: in streams mode this node's own sockets get its
+	// broadcasts from the stream, so they wait for Redis too); negative means no age bound.
 	MaxQueueAge time.Duration
 	// Stats, when not nil, receives the counters of the outage queue.
 	Stats *Stats
@@ -95,6 +96,9 @@ func (o StreamsOptions) withDefaults() StreamsOptions {
 	}
 	if o.SessionKeyPrefix == "" {
 		o.SessionKeyPrefix = "sio:session:"
+	}
+	if o.MaxQueueAge == 0 {
+		o.MaxQueueAge = time.Minute
 	}
 	if o.RequestsTimeout <= 0 {
 		o.RequestsTimeout = 5 * time.Second
@@ -126,8 +130,9 @@ func (o StreamsOptions) streamOf(nsp string) string {
 // which every node reads with a blocking XREAD from where it left off, through Redis
 // restarts: nothing sent while a node's connection was lost is missed, as long as Redis
 // keeps it. A node delivers its own broadcasts when it reads them back, so every node
-// delivers a namespace's broadcasts in one order. The other messages go over pub/sub, as in
-// Node.
+// delivers a namespace's broadcasts in one order; while Redis is away they wait in the
+// Factory's outage queue (MaxQueueAge, 1 minute by default), for this node's sockets too, and
+// go out in order when it is back. The other messages go over pub/sub, as in Node.
 //
 // The adapter implements adapter.SessionStore: with socketio.Options.ConnectionStateRecovery,
 // broadcast events carry their entry id as offset, the sessions of disconnected sockets are
@@ -246,6 +251,16 @@ func (t *streamsTransport) start(ctx context.Context) error {
 	t.reader = r
 	f.mu.Unlock()
 
+	// A key of another type would never work: say so now. A Redis that does not answer is
+	// only logged (the adapter connects when it does) and not waited for.
+	answers := true
+	if typ, err := f.rdb.Type(ctx, t.stream).Result(); err != nil {
+		answers = false
+		f.opts.Logger.Warn("redisadapter: Redis does not answer yet; the streams adapter will connect when it does",
+			"nsp", t.nsp, "stream", t.stream, "err", err)
+	} else if typ != "none" && typ != "stream" {
+		return fmt.Errorf("redisadapter: key %q holds a %s, not a stream: choose another StreamName (gosockio serve --redis-key)", t.stream, typ)
+	}
 	f.sub.opMu.Lock()
 	pubWait, conn, err := f.sub.subscribeLocked(ctx, t.public, t, cluster.Topic{Kind: cluster.TopicRequest}, true)
 	if err == nil {
@@ -258,6 +273,9 @@ func (t *streamsTransport) start(ctx context.Context) error {
 	f.sub.opMu.Unlock()
 	if err != nil {
 		return err
+	}
+	if !answers {
+		return nil
 	}
 	if err := t.waitReady(ctx); err != nil {
 		t.f.opts.Logger.Warn("redisadapter: streams adapter not connected yet; it will be when Redis answers",
@@ -281,12 +299,22 @@ func (t *streamsTransport) waitReady(ctx context.Context) error {
 	return nil
 }
 
-// down reports whether the subscription connection or the stream reader is cut off.
+// down reports whether the subscription connection or the stream reader is cut off, or the
+// reader does not know yet where it reads from: what is published meanwhile waits in the
+// outbox, so that this node's reader sees its own entries.
 func (t *streamsTransport) down() bool {
 	t.mu.Lock()
 	c := t.conn
 	t.mu.Unlock()
-	return c != nil && c.down.Load() || t.reader.down.Load()
+	if c != nil && c.down.Load() || t.reader.down.Load() {
+		return true
+	}
+	select {
+	case <-t.reader.started:
+		return false
+	default:
+		return true
+	}
 }
 
 // Ready waits until Redis has confirmed the subscriptions and the stream reader knows where
@@ -402,10 +430,11 @@ type streamReader struct {
 	mu   sync.Mutex
 	last string
 
-	started chan struct{} // closed once last is known
-	down    atomic.Bool
-	stop    chan struct{}
-	done    chan struct{}
+	started   chan struct{} // closed once last is known
+	down      atomic.Bool
+	wrongType bool // the last failure was WRONGTYPE (only the reader's goroutine uses it)
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 func newStreamReader(f *streamsFactory, name string) *streamReader {
@@ -468,8 +497,16 @@ func (r *streamReader) run() {
 		if r.stopped() {
 			return false
 		}
-		if !r.down.Swap(true) {
+		if wrongType(err) {
+			// Not an outage: someone wrote another type under the stream's key.
+			if !r.down.Swap(true) || !r.wrongType {
+				log.Error("redisadapter: the stream's key holds another type; nothing is read until it is a stream again",
+					"stream", r.name, "err", err)
+			}
+			r.wrongType = true
+		} else if !r.down.Swap(true) || r.wrongType {
 			log.Warn("redisadapter: stream reader lost Redis; retrying", "stream", r.name, "err", err)
+			r.wrongType = false
 		}
 		backoff = min(max(2*backoff, 50*time.Millisecond), time.Second)
 		t := time.NewTimer(backoff)
@@ -502,7 +539,7 @@ func (r *streamReader) run() {
 		if r.down.Load() {
 			// Back up before the blocking XREAD: the outbox waits for this reader to be up
 			// before it appends what it kept during the outage.
-			if err := r.client.Ping(ctx).Err(); err != nil {
+			if err := r.client.XLen(ctx, r.name).Err(); err != nil {
 				if !failed(err) {
 					return
 				}
@@ -532,8 +569,13 @@ func (r *streamReader) run() {
 	}
 }
 
+func wrongType(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE")
+}
+
 // up marks the reader connected again.
 func (r *streamReader) up() {
+	r.wrongType = false
 	if r.down.Swap(false) {
 		r.mu.Lock()
 		last := r.last
@@ -704,12 +746,26 @@ func (a *streamsAdapter) RestoreSession(ctx context.Context, pid, offset string,
 		return false, err
 	}
 	r := t.reader
-	select {
-	case <-r.started:
-	case <-ctx.Done():
-		return false, fmt.Errorf("redisadapter: restore session: stream reader not started: %w", ctx.Err())
+	// The client has every entry up to its offset: attach only once this node's reader has
+	// delivered those too (a reader catching up after an outage may be behind), or it would
+	// hand them to the socket again.
+	for {
+		select {
+		case <-r.started:
+		case <-ctx.Done():
+			return false, fmt.Errorf("redisadapter: restore session: stream reader not started: %w", ctx.Err())
+		}
+		r.mu.Lock()
+		if compareIDs(r.last, offset) >= 0 {
+			break
+		}
+		r.mu.Unlock()
+		select {
+		case <-time.After(5 * time.Millisecond):
+		case <-ctx.Done():
+			return false, fmt.Errorf("redisadapter: restore session: the stream reader is still behind the client's offset: %w", ctx.Err())
+		}
 	}
-	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch c := compareIDs(r.last, last); {
 	case c > 0: // the reader delivered entries the XRANGE did not see

@@ -179,3 +179,50 @@ func waitReadyNode(t testing.TB, n *node) {
 		t.Fatal(err)
 	}
 }
+
+// TestStreamsWrongTypeKey: a stream name whose key holds another type is refused when the
+// server starts, with an error that says so, instead of a reader that retries forever.
+func TestStreamsWrongTypeKey(t *testing.T) {
+	rdb := redistest.New(t).Client(t)
+	o := streamsOptions(t, rdb, 1)
+	if err := rdb.Set(ctx5(t), o.StreamName, "not a stream", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := socketio.NewServer(socketio.Options{Adapter: redisadapter.NewStreams(rdb, o)})
+	if err == nil {
+		_ = srv.Close(ctx5(t))
+		t.Fatal("NewServer accepted a stream name whose key is a string")
+	}
+	if !strings.Contains(err.Error(), "holds a string, not a stream") {
+		t.Errorf("error %q does not say what is wrong", err)
+	}
+}
+
+// TestStreamsRedisDownAtStart: a server whose Redis is down starts without waiting for it
+// (RequestsTimeout is long here), then works once Redis is up: a broadcast sent meanwhile
+// reaches this node's own client, from the stream, once.
+func TestStreamsRedisDownAtStart(t *testing.T) {
+	rs := redistest.StartServer(t)
+	rdb := rs.Client(t, nil)
+	o := streamsOptions(t, rdb, 1)
+	o.RequestsTimeout = 30 * time.Second
+	rs.Stop(t)
+	started := make(chan *node, 1)
+	go func() { started <- startNodeWith(t, redisadapter.NewStreams(rdb, o), nil) }()
+	var n *node
+	select {
+	case n = <-started:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the server waited for Redis to start")
+	}
+	c := connect(t, n)
+	if err := n.srv.Emit("early", 1); err != nil {
+		t.Fatalf("Emit while Redis is down: %v", err)
+	}
+	rs.Start(t)
+	c.expectEvent(t, "early")
+	if err := n.srv.Emit("later", 2); err != nil {
+		t.Fatal(err)
+	}
+	c.expectEvent(t, "later") // and "early" did not come twice: expectEvent would have seen it
+}

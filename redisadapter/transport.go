@@ -126,8 +126,8 @@ func (b *base) publish(ctx context.Context, d redispub.Dest, cmd, ch string, pay
 }
 
 // posted says which topics a transport publishes without waiting for Redis: broadcasts and
-// answers, whose callers have nothing to wait for (a broadcast is delivered locally at once; an
-// answer's failure is only logged). Requests (FetchSockets, ServerSideEmit, room operations,
+// answers, whose callers have nothing to wait for (a broadcast is delivered locally at once, or
+// in streams mode when it is read back; an answer's failure is only logged). Requests (FetchSockets, ServerSideEmit, room operations,
 // broadcasts with acknowledgements) wait for their PUBLISH, so that a failure is theirs.
 func posted(topic cluster.Topic) bool { return topic.Kind != cluster.TopicRequest }
 

@@ -110,7 +110,7 @@ func (c *serveConfig) define(ef *envFlags) {
 	ef.str(&c.Path, "path", "/socket.io/", "Socket.IO endpoint path")
 	ef.str(&c.Redis, "redis", "", `Redis: empty for a single node (in-memory adapter); "embedded" or "embedded:PORT" to start an in-process Redis on 127.0.0.1 that other nodes can join; or a redis:// or rediss:// URL to join a cluster`)
 	ef.str(&c.RedisKey, "redis-key", "socket.io", "key prefix of the Redis channels (Node's key, channelPrefix and streamName; same on every node and emitter)")
-	ef.str(&c.Adapter, "adapter", "classic", `with --redis: the Redis adapter, "classic" (@socket.io/redis-adapter), "sharded" (its sharded pub/sub variant, Redis 7) or "streams" (@socket.io/redis-streams-adapter: no broadcast lost while Redis restarts, and connection-state recovery across nodes)`)
+	ef.str(&c.Adapter, "adapter", "classic", `with --redis: the Redis adapter, "classic" (@socket.io/redis-adapter), "sharded" (its sharded pub/sub variant, Redis 7) or "streams" (@socket.io/redis-streams-adapter: broadcasts kept up to 1 min while Redis is away, this node's clients' too, and connection-state recovery across nodes)`)
 	ef.dur(&c.Recovery, "recovery", 0, "connection-state recovery: how long a disconnected client's session is kept (Node's maxDisconnectionDuration); 0 means 2m with --adapter streams and off otherwise; negative turns it off")
 	ef.str(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty sends no CORS headers")
 	ef.dur(&c.PingInterval, "ping-interval", 25*time.Second, "time between two pings")
@@ -152,6 +152,9 @@ func (c *serveConfig) validate() error {
 	case "classic", "sharded", "streams":
 	default:
 		return fmt.Errorf("--adapter %q: want classic, sharded or streams", c.Adapter)
+	}
+	if c.Adapter != "classic" && c.Redis == "" {
+		return fmt.Errorf("--adapter %s needs --redis (without it the node runs alone, on the in-memory adapter)", c.Adapter)
 	}
 	if c.recovery() > 0 && c.Redis != "" && c.Adapter != "streams" {
 		return fmt.Errorf("--recovery %v: the %s adapter keeps no sessions across nodes; use --adapter streams (or no --redis for one node)", c.Recovery, c.Adapter)
@@ -410,7 +413,11 @@ func (n *serveNode) serve(ctx context.Context, ln net.Listener, mux http.Handler
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	addr := ln.Addr().String()
-	n.log.Info("gosockio listening", "addr", addr, "path", n.c.Path, "node", n.c.NodeName, "adapter", adapterName)
+	recovery := "off"
+	if d := n.c.recovery(); d > 0 {
+		recovery = d.String()
+	}
+	n.log.Info("gosockio listening", "addr", addr, "path", n.c.Path, "node", n.c.NodeName, "adapter", adapterName, "recovery", recovery)
 	if n.c.Demo {
 		n.log.Info("chat demo", "url", "http://"+addr+"/")
 	}

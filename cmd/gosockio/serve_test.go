@@ -77,6 +77,7 @@ func TestParseServe(t *testing.T) {
 		{[]string{"--sticky-cookie", "a b"}, nil, `--sticky-cookie "a b": not a valid cookie name`},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},
 		{[]string{"--adapter", "kafka"}, nil, `--adapter "kafka": want classic, sharded or streams`},
+		{[]string{"--adapter", "streams"}, nil, `--adapter streams needs --redis`},
 		{[]string{"--redis", "embedded", "--recovery", "1m"}, nil, `--recovery 1m0s: the classic adapter keeps no sessions across nodes`},
 	}
 	for _, b := range bad {
