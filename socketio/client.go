@@ -266,7 +266,7 @@ func (c *client) restore(n *Namespace, slot *nspConn, auth map[string]any) *Sock
 		s.holding.Store(true)
 		for _, p := range sess.Missed {
 			if msgs, err := encodePacket(p, false); err == nil {
-				_ = c.conn.Send(msgs...)
+				_ = c.conn.SendBacklog(msgs...)
 			}
 		}
 		c.mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/testclient"
 	"github.com/gosockio/gosockio/socketio"
+	"github.com/gosockio/gosockio/socketio/engineio"
 	"github.com/gosockio/gosockio/socketio/parser"
 )
 
@@ -376,5 +377,47 @@ func TestRecoveryNeedsSessionStore(t *testing.T) {
 	_, err := socketio.NewServer(socketio.Options{Adapter: plain, ConnectionStateRecovery: &socketio.ConnectionStateRecovery{}})
 	if err == nil {
 		t.Fatal("NewServer accepted recovery with an adapter that keeps no sessions")
+	}
+}
+
+// TestRecoveryBacklogOverQueueLimit: a client that missed more packets than the engine's
+// outgoing queue holds at once (Engine.MaxQueuedPackets, here 8) gets them all on recovery,
+// then new ones, instead of losing its session to a full queue.
+func TestRecoveryBacklogOverQueueLimit(t *testing.T) {
+	conns := make(chan *socketio.Socket, 4)
+	e := newEnv(t, socketio.Options{
+		ConnectionStateRecovery: &socketio.ConnectionStateRecovery{},
+		Engine:                  engineio.Options{MaxQueuedPackets: 8},
+	})
+	e.srv.OnConnection(func(s *socketio.Socket) { conns <- s })
+	re := &recoveryEnv{env: e}
+	c, s1 := re.connect(nil)
+	sock := waitSocket(t, conns)
+	if err := e.srv.Emit("e", 0); err != nil {
+		t.Fatal(err)
+	}
+	_, _, off := next(t, c)
+	sock.Conn().Close()
+	c.Close()
+	const missed = 50
+	for i := 1; i <= missed; i++ {
+		if err := e.srv.Emit("e", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c2, s2 := re.connect(map[string]any{"pid": s1.PID, "offset": off})
+	if s2.SID != s1.SID {
+		t.Fatalf("not recovered: %+v, want %+v", s2, s1)
+	}
+	for i := 1; i <= missed; i++ {
+		if _, v, _ := next(t, c2); v != float64(i) {
+			t.Fatalf("missed event %d: got %v", i, v)
+		}
+	}
+	if err := e.srv.Emit("e", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if _, v, _ := next(t, c2); v != "new" {
+		t.Fatalf("after the backlog: got %v", v)
 	}
 }

@@ -3,6 +3,7 @@ package engineio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -40,6 +41,32 @@ func TestQueueOverflowPackets(t *testing.T) {
 	}
 	status, _ := e.get(op.SID)
 	mustEqual(t, "GET after overflow", status, 400)
+}
+
+// TestSendBacklog: a backlog does not count against the queue's limits, neither for itself nor
+// for what is sent after it until a poll has taken it; then the limits apply again.
+func TestSendBacklog(t *testing.T) {
+	e := newEnv(t, engineio.Options{MaxQueuedPackets: 3})
+	op, c, _ := e.handshake()
+	var backlog []*engineio.Message
+	for i := range 10 {
+		backlog = append(backlog, text(fmt.Sprint("b", i)))
+	}
+	if err := c.SendBacklog(backlog...); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send(text("x"), text("y"), text("z")); err != nil {
+		t.Fatalf("Send within the limits after a backlog: %v", err)
+	}
+	status, body := e.get(op.SID)
+	mustEqual(t, "GET status", status, 200)
+	mustEqual(t, "packets in the answer", len(strings.Split(body, "\x1e")), 13)
+	if err := c.Send(text("1"), text("2"), text("3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send(text("4")); !errors.Is(err, engineio.ErrQueueFull) {
+		t.Fatalf("the limits apply again once the backlog is gone: Send = %v", err)
+	}
 }
 
 func TestQueueOverflowBytesIsAtomic(t *testing.T) {

@@ -112,6 +112,8 @@ type Conn struct {
 	err           error  // final close error
 	queue         []*Message
 	queueBytes    int
+	backlog       int // packets of queue sent with SendBacklog: not counted against the limits
+	backlogBytes  int
 	spare         []*Message // drained polling queue kept for reuse
 	poll          *pollWait  // the pending polling GET, if any
 	ws            *wsTransport
@@ -229,7 +231,16 @@ var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); re
 // returns ErrClosed if the session is closing or closed. If the queue would exceed
 // Options.MaxQueuedPackets or MaxQueuedBytes, nothing is queued, the session is closed with
 // ReasonTransportError and the returned error wraps ErrQueueFull.
-func (c *Conn) Send(msgs ...*Message) error {
+func (c *Conn) Send(msgs ...*Message) error { return c.send(msgs, false) }
+
+// SendBacklog queues msgs like Send, but they do not count against Options.MaxQueuedPackets
+// and MaxQueuedBytes, neither now nor for the packets sent after them until they have been
+// handed to the transport: for a backlog the caller already holds in memory and has bounded
+// itself (the packets a recovered Socket.IO session missed, which may be more than the
+// queue's limits allow at once). It fails only when the session is closed.
+func (c *Conn) SendBacklog(msgs ...*Message) error { return c.send(msgs, true) }
+
+func (c *Conn) send(msgs []*Message, backlog bool) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -242,6 +253,12 @@ func (c *Conn) Send(msgs ...*Message) error {
 	if !c.state.live() {
 		c.mu.Unlock()
 		return ErrClosed
+	}
+	if backlog {
+		c.backlog += len(msgs)
+		for _, m := range msgs {
+			c.backlogBytes += m.size()
+		}
 	}
 	if err := c.enqueueLocked(msgs); err != nil {
 		c.mu.Unlock()
@@ -317,15 +334,15 @@ func (c *Conn) writableLocked() bool {
 // enqueueLocked appends msgs to the queue and wakes the transport, or returns an error wrapping
 // ErrQueueFull (queueing nothing) when they do not fit.
 func (c *Conn) enqueueLocked(msgs []*Message) error {
-	n := len(c.queue) + len(msgs)
+	n := len(c.queue) - c.backlog + len(msgs)
 	b := c.queueBytes
 	for _, m := range msgs {
 		b += m.size()
 	}
 	o := &c.srv.opts
-	if n > o.MaxQueuedPackets || b > o.MaxQueuedBytes {
+	if n > o.MaxQueuedPackets || b-c.backlogBytes > o.MaxQueuedBytes {
 		return fmt.Errorf("engineio: session %s: %d packets / %d bytes would be queued (limits %d / %d): %w",
-			c.id, n, b, o.MaxQueuedPackets, o.MaxQueuedBytes, ErrQueueFull)
+			c.id, n, b-c.backlogBytes, o.MaxQueuedPackets, o.MaxQueuedBytes, ErrQueueFull)
 	}
 	c.queue = append(c.queue, msgs...)
 	c.queued += uint64(len(msgs))
@@ -333,6 +350,7 @@ func (c *Conn) enqueueLocked(msgs []*Message) error {
 	c.wakeLocked()
 	return nil
 }
+
 
 // enqueueOneLocked is enqueueLocked for a single packet without allocating.
 func (c *Conn) enqueueOneLocked(m *Message) error {

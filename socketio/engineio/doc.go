@@ -38,8 +38,9 @@
 // # Outgoing queue and overflow
 //
 // Each session has one outgoing queue, bounded by Options.MaxQueuedPackets (default 4096) and
-// Options.MaxQueuedBytes (default 16 MiB; a packet counts for its payload length plus one). The
-// queue is drained by the polling GET or the WebSocket writer, which coalesces: every packet
+// Options.MaxQueuedBytes (default 16 MiB; a packet counts for its payload length plus one),
+// except for what Conn.SendBacklog queues (a recovered session's missed packets, bounded by
+// the adapter that kept them) until the transport has taken it. The queue is drained by the polling GET or the WebSocket writer, which coalesces: every packet
 // queued when it runs goes out in one polling response, or in one write of back-to-back frames.
 // Nothing is preallocated: an idle WebSocket session holds its connection, a 288-byte read
 // buffer and its state (about 4 KB in all, with no goroutine and no goroutine stack).

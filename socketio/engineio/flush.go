@@ -80,7 +80,7 @@ func (t *wsTransport) flushOnce() {
 		return
 	}
 	batch := c.queue
-	c.queue, c.queueBytes = nil, 0
+	c.queue, c.queueBytes, c.backlog, c.backlogBytes = nil, 0, 0, 0
 	c.mu.Unlock()
 
 	bp := writeBufPool.Get().(*[]byte)

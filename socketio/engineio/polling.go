@@ -114,7 +114,7 @@ func (s *Server) awaitPoll(c *Conn, pw *pollWait, r *http.Request, arrivedUpgrad
 		}
 		if len(c.queue) > 0 {
 			a.batch, c.queue, c.spare = c.queue, c.spare, nil
-			c.queueBytes = 0
+			c.queueBytes, c.backlog, c.backlogBytes = 0, 0, 0
 		}
 		if c.state == stateClosing {
 			// The last packets go in a response of their own and the close packet in the

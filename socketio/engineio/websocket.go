@@ -588,7 +588,7 @@ func (t *wsTransport) writeLoop() {
 		case c.ws == t:
 			if len(c.queue) > 0 {
 				batch, c.queue = c.queue, batch
-				c.queueBytes = 0
+				c.queueBytes, c.backlog, c.backlogBytes = 0, 0, 0
 			}
 			closing = c.state == stateClosing
 			reason = c.closeReason
