@@ -76,7 +76,8 @@ type Result struct {
 	// the sharded adapter. (Other subscribers, such as a redis-cli PSUBSCRIBE, count too; in a
 	// Redis Cluster, PUBLISH counts only the subscribers connected to the node that ran it.)
 	// Zero when Queued, and for a stream entry (a stream has readers, not subscribers: the
-	// entry waits in the stream for every server reading it).
+	// servers reading the stream now deliver the entry; one that starts later begins reading
+	// after it, and a client that recovers its session later gets it if it was addressed to it).
 	Receivers int
 	// Queued is set when the message went to the outage queue (Redis was unreachable, or
 	// messages sent before still waited there); it is published once Redis is back.

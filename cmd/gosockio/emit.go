@@ -22,8 +22,9 @@ adapter's channels, as Node's @socket.io/redis-emitter does; with --adapter stre
 of the stream of servers on the Redis Streams adapter). Each argument after the event is one
 JSON value: '"text"', '42', '{"id":7}', '[1,2]', 'null'. Flags go before the event. When no
 server is subscribed to the namespace (wrong --key or --redis, no server running), the event
-reaches nobody (classic) or waits in the stream (streams): a warning says so on stderr (the
-exit status stays 0).
+reaches nobody: a warning says so on stderr (the exit status stays 0). With --adapter streams
+the entry stays in the stream, but servers started later read from the stream's end: they do
+not deliver it either.
 
 examples:
   gosockio emit --redis redis://127.0.0.1:6379 news '"hello"'
@@ -117,7 +118,7 @@ func emitCommand(args []string, stderr io.Writer) error {
 		// adapter does, by the subscribers of its channel.
 		ch := *key + "#" + e.Namespace() + "#"
 		if n, err := rdb.PubSubNumSub(ctx, ch).Result(); err == nil && n[ch] == 0 {
-			fmt.Fprintf(stderr, "gosockio: emit: warning: no server is subscribed to %s: the entry waits in stream %s; check --key / --redis\n", ch, res.Channel)
+			fmt.Fprintf(stderr, "gosockio: emit: warning: no server is subscribed to %s: the entry is in stream %s, but no server reads it now and servers that start later begin after it; check --key / --redis\n", ch, res.Channel)
 		}
 		return nil
 	}

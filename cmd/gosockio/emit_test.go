@@ -231,7 +231,7 @@ func TestEmitCommandStreams(t *testing.T) {
 		v["data"] != `{"packet":{"type":2,"data":["ev",{"a":1},2]},"opts":{"rooms":["r1"],"except":[],"flags":{"volatile":true}}}` {
 		t.Errorf("entry %v", v)
 	}
-	if want := "gosockio: emit: warning: no server is subscribed to " + key + "#/#: the entry waits in stream " + key + "; check --key / --redis\n"; stderr.String() != want {
+	if want := "gosockio: emit: warning: no server is subscribed to " + key + "#/#: the entry is in stream " + key + ", but no server reads it now and servers that start later begin after it; check --key / --redis\n"; stderr.String() != want {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 	for _, kind := range []string{"sharded", "other"} {
