@@ -421,3 +421,36 @@ func TestRecoveryBacklogOverQueueLimit(t *testing.T) {
 		t.Fatalf("after the backlog: got %v", v)
 	}
 }
+
+// TestSocketDecodeData: DecodeData gives back a typed value whether the socket's data is that
+// value (SetData) or its generic form (a session recovered from Redis, possibly by Node).
+func TestSocketDecodeData(t *testing.T) {
+	type user struct {
+		Name string `json:"name"`
+		Age  int    `json:"age"`
+	}
+	conns := make(chan *socketio.Socket, 1)
+	e := newEnv(t, socketio.Options{})
+	e.srv.OnConnection(func(s *socketio.Socket) { conns <- s })
+	c, err := testclient.Dial(ctxT(t), e.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	if _, err := c.Connect(ctxT(t), "/", nil); err != nil {
+		t.Fatal(err)
+	}
+	s := waitSocket(t, conns)
+	for _, data := range []any{user{"ann", 7}, map[string]any{"name": "ann", "age": 7.0}} {
+		s.SetData(data)
+		var u user
+		if err := s.DecodeData(&u); err != nil || u != (user{"ann", 7}) {
+			t.Errorf("DecodeData of %#v: %+v, %v", data, u, err)
+		}
+	}
+	s.SetData(map[string]any{"age": "old"})
+	var u user
+	if err := s.DecodeData(&u); err == nil {
+		t.Error("DecodeData of a value of another shape: no error")
+	}
+}

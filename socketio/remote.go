@@ -33,8 +33,11 @@ func (r *RemoteSocket) Data() any { return r.info.Data }
 func (r *RemoteSocket) Local() bool { return r.info.Node == "" }
 
 // DecodeData decodes the socket's data value into v (a pointer), through JSON.
-func (r *RemoteSocket) DecodeData(v any) error {
-	b, err := json.Marshal(r.info.Data)
+func (r *RemoteSocket) DecodeData(v any) error { return decodeData(r.info.Data, v) }
+
+// decodeData decodes a data value into v through JSON.
+func decodeData(data, v any) error {
+	b, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("socketio: socket data: %w", err)
 	}

@@ -108,12 +108,20 @@ func (s *Socket) Context() context.Context { return doneContext(s.done) }
 // Rooms returns the rooms the socket is in, its own id included.
 func (s *Socket) Rooms() []string { return s.nsp.local.SocketRooms(s.id) }
 
-// Data returns the socket's data value, shared with the other nodes through FetchSockets.
+// Data returns the socket's data value, shared with the other nodes through FetchSockets. It
+// is the Go value given to SetData, except in a socket recovered from a session kept in Redis
+// (redisadapter.NewStreams), possibly by a Node.js node: then it is its generic decoded form
+// (map[string]any, []any, string, float64 or int64, bool, nil, []byte). DecodeData decodes
+// either into a value of your type.
 func (s *Socket) Data() any {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.data
 }
+
+// DecodeData decodes the socket's data value into v (a pointer), through JSON, as
+// RemoteSocket.DecodeData does.
+func (s *Socket) DecodeData(v any) error { return decodeData(s.Data(), v) }
 
 // SetData sets the socket's data value. Use a value that encodes to JSON and MessagePack
 // (a map or a struct with json tags): other nodes of a cluster see it through FetchSockets.

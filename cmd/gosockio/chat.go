@@ -146,8 +146,16 @@ func ackErr(err error) error {
 }
 
 func user(s *socketio.Socket) (chatUser, bool) {
-	u, ok := s.Data().(chatUser)
-	return u, ok
+	if u, ok := s.Data().(chatUser); ok {
+		return u, true
+	}
+	// A socket recovered from a session kept in Redis has its data in generic form.
+	var u chatUser
+	if s.Data() == nil || s.DecodeData(&u) != nil || u.Name == "" {
+		return chatUser{}, false
+	}
+	s.SetData(u)
+	return u, true
 }
 
 // chatRooms are the chat rooms a socket is in (its own room left out), sorted.
