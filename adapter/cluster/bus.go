@@ -30,7 +30,7 @@ func NewBus() *Bus {
 func (b *Bus) Factory(opts Options) adapter.Factory {
 	return func(l *adapter.Local) (adapter.Adapter, error) {
 		uid := randomHex()
-		t := &busTransport{bus: b, nsp: l.Namespace().Name(), uid: uid, in: make(chan busDelivery, 4096), done: make(chan struct{})}
+		t := &busTransport{bus: b, nsp: l.Namespace().Name(), uid: uid, in: make(chan busDelivery, 4096), stop: make(chan struct{}), done: make(chan struct{})}
 		a := New(l, uid, t, busCodec{b}, opts)
 		t.a = a
 		b.mu.Lock()
@@ -57,16 +57,29 @@ type busTransport struct {
 	nsp  string
 	uid  string
 	a    *Adapter
-	in   chan busDelivery
+	in   chan busDelivery // never closed: publishers may still hold the transport
+	stop chan struct{}    // closed by Close
 	done chan struct{}
 	once sync.Once
 }
 
 func (t *busTransport) run() {
 	defer close(t.done)
-	for d := range t.in {
-		t.a.Receive(d.t, d.b)
-		t.bus.release(d.b)
+	for {
+		select {
+		case d := <-t.in:
+			t.a.Receive(d.t, d.b)
+			t.bus.release(d.b)
+		case <-t.stop:
+			for { // what was delivered but not received: let go of it
+				select {
+				case d := <-t.in:
+					t.bus.release(d.b)
+				default:
+					return
+				}
+			}
+		}
 	}
 }
 
@@ -86,6 +99,8 @@ func (t *busTransport) Publish(ctx context.Context, tp Topic, b []byte) error {
 	for _, n := range targets {
 		select {
 		case n.in <- busDelivery{tp, b}:
+		case <-n.stop: // closed meanwhile
+			t.bus.release(b)
 		case <-ctx.Done():
 			return fmt.Errorf("bus: publish: %w", ctx.Err())
 		}
@@ -113,7 +128,7 @@ func (t *busTransport) Close(ctx context.Context) error {
 		t.bus.mu.Lock()
 		delete(t.bus.nodes, t)
 		t.bus.mu.Unlock()
-		close(t.in)
+		close(t.stop)
 	})
 	select {
 	case <-t.done:
