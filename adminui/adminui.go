@@ -21,15 +21,15 @@ type Feature string
 
 // The features of the config event.
 const (
-	FeatureEmit             Feature = "EMIT"
-	FeatureJoin             Feature = "JOIN"
-	FeatureLeave            Feature = "LEAVE"
-	FeatureDisconnect       Feature = "DISCONNECT"
-	FeatureMJoin            Feature = "MJOIN"
-	FeatureMLeave           Feature = "MLEAVE"
-	FeatureMDisconnect      Feature = "MDISCONNECT"
-	FeatureAggregatedEvents Feature = "AGGREGATED_EVENTS"
-	FeatureAllEvents        Feature = "ALL_EVENTS"
+	FeatureEmit             Feature = "EMIT"              // the UI may emit to sockets
+	FeatureJoin             Feature = "JOIN"              // … make sockets join a room
+	FeatureLeave            Feature = "LEAVE"             // … make sockets leave a room
+	FeatureDisconnect       Feature = "DISCONNECT"        // … disconnect sockets
+	FeatureMJoin            Feature = "MJOIN"             // … make every socket of a room join another
+	FeatureMLeave           Feature = "MLEAVE"            // … make every socket of a room leave another
+	FeatureMDisconnect      Feature = "MDISCONNECT"       // … disconnect every socket of a room
+	FeatureAggregatedEvents Feature = "AGGREGATED_EVENTS" // server_stats carries aggregatedEvents
+	FeatureAllEvents        Feature = "ALL_EVENTS"        // development mode: every socket and event
 )
 
 // statsInterval is how often server_stats is sent (Node: 2 s).

@@ -32,7 +32,9 @@ type Auth interface {
 // golang.org/x/crypto/bcrypt), and then their session id. As with bcryptjs, only the first
 // 72 bytes of a password count.
 type BasicAuth struct {
-	Username     string
+	// Username is the user name admin clients must send.
+	Username string
+	// PasswordHash is the bcrypt hash of the password they must send.
 	PasswordHash string
 }
 
