@@ -351,7 +351,6 @@ func (c *Conn) enqueueLocked(msgs []*Message) error {
 	return nil
 }
 
-
 // enqueueOneLocked is enqueueLocked for a single packet without allocating.
 func (c *Conn) enqueueOneLocked(m *Message) error {
 	one := [1]*Message{m}
