@@ -171,8 +171,17 @@ func chatRooms(s *socketio.Socket) []string {
 }
 
 func (c *chat) login(s *socketio.Socket, req loginRequest) reply {
-	if _, ok := user(s); ok {
-		return reply{Error: "already logged in"}
+	if u, ok := user(s); ok {
+		if !req.Resume || !strings.EqualFold(u.Name, strings.TrimSpace(req.Name)) || u.Key != req.Key {
+			return reply{Error: "already logged in"}
+		}
+		// A session recovered on this node (with --adapter streams) after its node went away:
+		// the user and rooms are back; this node has it now.
+		u.Node = c.node
+		s.SetData(u)
+		c.presence()
+		c.log.Info("chat: recovered", "sid", s.ID(), "user", u.Name)
+		return reply{OK: true, Name: u.Name, Node: c.node, Rooms: chatRooms(s)}
 	}
 	name := strings.TrimSpace(req.Name)
 	if err := checkName(name); err != nil {
