@@ -56,6 +56,7 @@ type Admin struct {
 
 	events  eventBuffer
 	traffic traffic
+	conns   conns
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -97,7 +98,8 @@ func Instrument(srv *socketio.Server, opts Options) (*Admin, error) {
 	a.nsp.OnConnection(a.onAdmin)
 
 	in := &socketio.Instrumentation{
-		OnConn:       a.watchConn,
+		OnConn:       a.opened,
+		OnConnClose:  a.closed,
 		OnPacketsIn:  a.traffic.in,
 		OnPacketsOut: a.traffic.out,
 		OnClose:      a.Close,
@@ -180,7 +182,7 @@ func (a *Admin) emitStats(now time.Time) {
 		PID:                 os.Getpid(),
 		Uptime:              now.Sub(processStart).Seconds(),
 		ClientsCount:        a.srv.Engine().ClientsCount(),
-		PollingClientsCount: int(max(a.traffic.polling.Load(), 0)),
+		PollingClientsCount: a.pollingClients(),
 		AggregatedEvents:    a.events.take(),
 		Namespaces:          ns,
 	})

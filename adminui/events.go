@@ -66,7 +66,6 @@ func (b *eventBuffer) take() []aggregatedEvent {
 // moves the counts into the event buffer once a second.
 type traffic struct {
 	packetsIn, bytesIn, packetsOut, bytesOut atomic.Int64
-	polling                                  atomic.Int64 // sessions on long-polling now
 }
 
 func (t *traffic) in(packets, bytes int) {
@@ -87,24 +86,45 @@ func (t *traffic) flush(b *eventBuffer, at time.Time) {
 	b.push(at, "bytesOut", "", t.bytesOut.Swap(0))
 }
 
-// watchConn counts a new Engine.IO session as Node's instrumentation does: rawConnection, a
-// polling client until it upgrades or closes, and rawDisconnection with the close reason.
-func (a *Admin) watchConn(c *engineio.Conn) {
+// conns tracks the Engine.IO sessions for server_stats without a listener on each (which would
+// cost every connection memory, and the broadcasts cache misses): the sessions that started
+// on long-polling, until they upgrade or close.
+type conns struct {
+	mu      sync.Mutex
+	polling map[*engineio.Conn]struct{}
+}
+
+// opened counts a new session (rawConnection) and remembers it while it polls.
+func (a *Admin) opened(c *engineio.Conn) {
 	a.events.push(time.Now(), "rawConnection", "", 1)
-	var polling atomic.Bool
-	if c.Transport() == "polling" {
-		polling.Store(true)
-		a.traffic.polling.Add(1)
-		c.OnUpgrade(func(string) {
-			if polling.CompareAndSwap(true, false) {
-				a.traffic.polling.Add(-1)
-			}
-		})
+	if c.Transport() != "polling" {
+		return
 	}
-	c.OnClose(func(reason string, _ error) {
-		if polling.CompareAndSwap(true, false) {
-			a.traffic.polling.Add(-1)
+	a.conns.mu.Lock()
+	if a.conns.polling == nil {
+		a.conns.polling = make(map[*engineio.Conn]struct{})
+	}
+	a.conns.polling[c] = struct{}{}
+	a.conns.mu.Unlock()
+}
+
+// closed counts a session's end (rawDisconnection, by reason).
+func (a *Admin) closed(c *engineio.Conn, reason string) {
+	a.events.push(time.Now(), "rawDisconnection", reason, 1)
+	a.conns.mu.Lock()
+	delete(a.conns.polling, c)
+	a.conns.mu.Unlock()
+}
+
+// pollingClients is the number of sessions on long-polling now (Node's pollingClientsCount);
+// it forgets those that have upgraded.
+func (a *Admin) pollingClients() int {
+	a.conns.mu.Lock()
+	defer a.conns.mu.Unlock()
+	for c := range a.conns.polling {
+		if c.Transport() != "polling" {
+			delete(a.conns.polling, c)
 		}
-		a.events.push(time.Now(), "rawDisconnection", reason, 1)
-	})
+	}
+	return len(a.conns.polling)
 }

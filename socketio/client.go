@@ -91,6 +91,7 @@ func (c *client) OnMessage(data []byte, binary bool) {
 
 // OnClose is told that the connection has closed (engineio.ConnHandler).
 func (c *client) OnClose(reason string, _ error) {
+	c.srv.instrumentConnClose(c.conn, reason)
 	c.mu.Lock()
 	if c.timer != nil {
 		c.timer.Stop()

@@ -17,6 +17,10 @@ type Instrumentation struct {
 	// OnConn is called for every new Engine.IO connection, before any of its packets is
 	// handled (Node's engine "connection" event).
 	OnConn func(c *engineio.Conn)
+	// OnConnClose is called when an Engine.IO connection has closed, with the reason (Node's
+	// engine socket "close" event). Unlike listeners registered on each connection, it costs
+	// the connections nothing.
+	OnConnClose func(c *engineio.Conn, reason string)
 	// OnSocket is called when a socket has joined its namespace, before the namespace's
 	// connection handlers (as a "connection" listener that Node's prependListener put first).
 	OnSocket func(s *Socket)
@@ -75,6 +79,12 @@ func (n *Namespace) watchRooms() {
 func (s *Server) instrumentConn(c *engineio.Conn) {
 	if in := s.instr.Load(); in != nil && in.OnConn != nil {
 		in.OnConn(c)
+	}
+}
+
+func (s *Server) instrumentConnClose(c *engineio.Conn, reason string) {
+	if in := s.instr.Load(); in != nil && in.OnConnClose != nil {
+		in.OnConnClose(c, reason)
 	}
 }
 

@@ -29,13 +29,14 @@ func TestInstrumentation(t *testing.T) {
 	var (
 		mu                     sync.Mutex
 		log                    []string
-		conns, closes          atomic.Int32
+		conns, closes, gone    atomic.Int32
 		pktIn, pktOut, bytesIn atomic.Int64
 	)
 	record := func(s string) { mu.Lock(); log = append(log, s); mu.Unlock() }
 	srv.SetInstrumentation(&socketio.Instrumentation{
-		OnConn:   func(*engineio.Conn) { conns.Add(1) },
-		OnSocket: func(s *socketio.Socket) { record("socket " + s.Namespace().Name()) },
+		OnConn:      func(*engineio.Conn) { conns.Add(1) },
+		OnConnClose: func(_ *engineio.Conn, reason string) { gone.Add(1); record("conn closed " + reason) },
+		OnSocket:    func(s *socketio.Socket) { record("socket " + s.Namespace().Name()) },
 		OnRoom: func(n *socketio.Namespace, room, id string, joined bool) {
 			if room == id {
 				room = "<own>"
@@ -123,6 +124,9 @@ func TestInstrumentation(t *testing.T) {
 	}
 	if closes.Load() != 1 {
 		t.Errorf("OnClose ran %d times", closes.Load())
+	}
+	if gone.Load() != 1 {
+		t.Errorf("OnConnClose ran %d times, want 1 (the server closed the connection)", gone.Load())
 	}
 	if len(srv.Namespaces()) != 1 || srv.Namespaces()[0].Name() != "/" {
 		t.Errorf("Namespaces: %v", srv.Namespaces())
