@@ -53,6 +53,7 @@ type Admin struct {
 	log      *slog.Logger
 	features []Feature
 	hostname string
+	in       *socketio.Instrumentation
 
 	events  eventBuffer
 	traffic traffic
@@ -110,6 +111,7 @@ func Instrument(srv *socketio.Server, opts Options) (*Admin, error) {
 		in.OnData = a.onData
 		in.SocketData = withAdmin
 	}
+	a.in = in
 	srv.SetInstrumentation(in)
 	a.log.Debug("instrumented", "namespace", opts.NamespaceName, "mode", opts.Mode, "readonly", opts.ReadOnly, "serverId", opts.ServerID)
 	go a.run()
@@ -120,11 +122,13 @@ func Instrument(srv *socketio.Server, opts Options) (*Admin, error) {
 func (a *Admin) Namespace() *socketio.Namespace { return a.nsp }
 
 // Close stops the instrumentation: no more statistics nor events are sent, and the server's
-// socketio.Instrumentation is removed. The admin namespace stays, with its clients. It is
-// idempotent, and called by the server's Close.
+// socketio.Instrumentation is removed, unless another has replaced it. The admin namespace
+// stays, with its clients. It is idempotent, and called by the server's Close.
 func (a *Admin) Close() {
 	a.closeOnce.Do(func() {
-		a.srv.SetInstrumentation(nil)
+		if a.srv.Instrumentation() == a.in {
+			a.srv.SetInstrumentation(nil)
+		}
 		close(a.stop)
 		<-a.done
 	})

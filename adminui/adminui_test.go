@@ -378,6 +378,9 @@ func TestOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
+	if srv.Instrumentation() == nil {
+		t.Error("no instrumentation installed")
+	}
 	if a.Namespace().Name() != "/watch" {
 		t.Errorf("namespace %q", a.Namespace().Name())
 	}

@@ -55,6 +55,9 @@ func (s *Server) SetInstrumentation(in *Instrumentation) {
 	}
 }
 
+// Instrumentation returns the installed Instrumentation, nil when none.
+func (s *Server) Instrumentation() *Instrumentation { return s.instr.Load() }
+
 // Namespaces returns the namespaces of this node, sorted by name (Node's io._nsps).
 func (s *Server) Namespaces() []*Namespace {
 	out := s.namespaces()
