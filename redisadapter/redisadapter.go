@@ -3,6 +3,7 @@ package redisadapter
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -22,11 +23,8 @@ import (
 // keeps one outage queue for them (see "Faults" in the package doc).
 func New(rdb redis.UniversalClient, opts Options) adapter.Factory {
 	opts = opts.withDefaults()
-	if rdb == nil {
-		return failing(errors.New("redisadapter: nil Redis client"))
-	}
-	if _, ok := rdb.(*redis.Ring); ok {
-		return failing(errors.New("redisadapter: redis.Ring is not supported: its shards do not share pub/sub"))
+	if err := clientError(rdb); err != nil {
+		return failing(err)
 	}
 	sub := newSubscriber(rdb, opts.Logger)
 	out := newOutbox(opts.queue())
@@ -40,13 +38,9 @@ func New(rdb redis.UniversalClient, opts Options) adapter.Factory {
 			Logger:         opts.Logger.With("node", uid),
 		})
 		tr.recv = a.Receive
-		ctx, cancel := context.WithTimeout(context.Background(), opts.RequestsTimeout)
-		defer cancel()
-		if err := sub.add(ctx, tr, tr.routes(), tr.ch.Pattern()); err != nil {
-			_ = a.Close(ctx)
-			return nil, err
-		}
-		return a, nil
+		return started(a, opts.RequestsTimeout, func(ctx context.Context) error {
+			return sub.add(ctx, tr, tr.routes(), tr.ch.Pattern())
+		})
 	}
 }
 
@@ -59,4 +53,29 @@ var ErrUnavailable = errors.New("redisadapter: Redis unavailable")
 
 func failing(err error) adapter.Factory {
 	return func(*adapter.Local) (adapter.Adapter, error) { return nil, err }
+}
+
+// clientError says what is wrong with a client given to a Factory constructor, or nil.
+func clientError(rdb redis.UniversalClient) error {
+	if rdb == nil {
+		return errors.New("redisadapter: nil Redis client")
+	}
+	if _, ok := rdb.(*redis.Ring); ok {
+		return errors.New("redisadapter: redis.Ring is not supported: its shards do not share pub/sub or streams")
+	}
+	return nil
+}
+
+// started runs start (a transport's subscriptions) with timeout and returns a; when start
+// fails, a is closed and the error returned.
+func started(a adapter.Adapter, timeout time.Duration, start func(context.Context) error) (adapter.Adapter, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := start(ctx); err != nil {
+		cctx, ccancel := context.WithTimeout(context.Background(), timeout)
+		defer ccancel()
+		_ = a.Close(cctx)
+		return nil, err
+	}
+	return a, nil
 }

@@ -36,11 +36,8 @@ import (
 // rooms with an error wrapping cluster.ErrUnsupported (and errors.ErrUnsupported).
 func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory {
 	opts = opts.withDefaults()
-	if rdb == nil {
-		return failing(errors.New("redisadapter: nil Redis client"))
-	}
-	if _, ok := rdb.(*redis.Ring); ok {
-		return failing(errors.New("redisadapter: redis.Ring is not supported: its shards do not share pub/sub"))
+	if err := clientError(rdb); err != nil {
+		return failing(err)
 	}
 	mode := wire.SubscriptionMode(opts.SubscriptionMode)
 	if !mode.Valid() {
@@ -66,15 +63,7 @@ func NewSharded(rdb redis.UniversalClient, opts ShardedOptions) adapter.Factory 
 			Logger:                opts.Logger.With("node", uid),
 		})
 		tr.recv = a.Receive
-		ctx, cancel := context.WithTimeout(context.Background(), opts.RequestsTimeout)
-		defer cancel()
-		if err := tr.start(ctx); err != nil {
-			cctx, ccancel := context.WithTimeout(context.Background(), opts.RequestsTimeout)
-			defer ccancel()
-			_ = a.Close(cctx)
-			return nil, err
-		}
-		return a, nil
+		return started(a, opts.RequestsTimeout, tr.start)
 	}
 }
 

@@ -142,11 +142,8 @@ func (o StreamsOptions) streamOf(nsp string) string {
 // error wrapping cluster.ErrUnsupported.
 func NewStreams(rdb redis.UniversalClient, opts StreamsOptions) adapter.Factory {
 	opts = opts.withDefaults()
-	if rdb == nil {
-		return failing(errors.New("redisadapter: nil Redis client"))
-	}
-	if _, ok := rdb.(*redis.Ring); ok {
-		return failing(errors.New("redisadapter: redis.Ring is not supported: its shards do not share streams and pub/sub"))
+	if err := clientError(rdb); err != nil {
+		return failing(err)
 	}
 	f := &streamsFactory{
 		rdb:     rdb,
@@ -200,15 +197,7 @@ func (f *streamsFactory) build(l *adapter.Local) (adapter.Adapter, error) {
 		t: t,
 	}
 	t.recv = a.Receive
-	ctx, cancel := context.WithTimeout(context.Background(), f.opts.RequestsTimeout)
-	defer cancel()
-	if err := t.start(ctx); err != nil {
-		cctx, ccancel := context.WithTimeout(context.Background(), f.opts.RequestsTimeout)
-		defer ccancel()
-		_ = a.Close(cctx)
-		return nil, err
-	}
-	return a, nil
+	return started(a, f.opts.RequestsTimeout, t.start)
 }
 
 // streamsTransport is the cluster.Transport of one namespace in the streams family. Unlike
