@@ -177,14 +177,13 @@ func (f *streamsFactory) build(l *adapter.Local) (adapter.Adapter, error) {
 		return ok && r.RecoveryEnabled()
 	}
 	t := &streamsTransport{
-		base:    newBase(nsp, f.opts.RequestsTimeout, f.out),
-		f:       f,
-		uid:     uid,
-		stream:  f.opts.streamOf(nsp),
-		public:  f.opts.ChannelPrefix + "#" + nsp + "#",
-		pipe:    streamsPipe{c: f.rdb, sharded: f.opts.UseShardedPubSub, maxLen: f.opts.MaxLen},
-		codec:   cluster.NewStreamsCodec(f.opts.OnlyPlaintext, recovery),
-		offsets: recovery,
+		base:   newBase(nsp, f.opts.RequestsTimeout, f.out),
+		f:      f,
+		uid:    uid,
+		stream: f.opts.streamOf(nsp),
+		public: f.opts.ChannelPrefix + "#" + nsp + "#",
+		pipe:   streamsPipe{c: f.rdb, sharded: f.opts.UseShardedPubSub, maxLen: f.opts.MaxLen},
+		codec:  cluster.NewStreamsCodec(f.opts.OnlyPlaintext, recovery),
 	}
 	a := &streamsAdapter{
 		Adapter: cluster.New(l, uid, t, t.codec, cluster.Options{
@@ -205,14 +204,13 @@ func (f *streamsFactory) build(l *adapter.Local) (adapter.Adapter, error) {
 // stream's reader (entries) and the subscriber (pub/sub), as Node's adapter does.
 type streamsTransport struct {
 	base
-	f       *streamsFactory
-	uid     string
-	stream  string
-	public  string
-	pipe    streamsPipe
-	codec   cluster.Codec
-	offsets func() bool
-	reader  *streamReader // set by start
+	f      *streamsFactory
+	uid    string
+	stream string
+	public string
+	pipe   streamsPipe
+	codec  cluster.Codec
+	reader *streamReader // set by start
 
 	confirms []<-chan struct{}
 	conn     *shardConn
@@ -266,24 +264,9 @@ func (t *streamsTransport) start(ctx context.Context) error {
 	if !answers {
 		return nil
 	}
-	if err := t.waitReady(ctx); err != nil {
+	if err := t.Ready(ctx); err != nil {
 		t.f.opts.Logger.Warn("redisadapter: streams adapter not connected yet; it will be when Redis answers",
 			"nsp", t.nsp, "err", err)
-	}
-	return nil
-}
-
-// waitReady waits for the subscriptions and for the reader's first position.
-func (t *streamsTransport) waitReady(ctx context.Context) error {
-	t.mu.Lock()
-	waits := append([]<-chan struct{}{t.reader.started}, t.confirms...)
-	t.mu.Unlock()
-	for _, w := range waits {
-		select {
-		case <-w:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
 	}
 	return nil
 }

@@ -91,17 +91,7 @@ func TestJSRecovery(t *testing.T) {
 
 // startRecoveryServer serves newRecoveryServer on loopback until the test ends.
 func startRecoveryServer(t *testing.T, ad adapter.Factory) string {
-	srv := newRecoveryServer(t, ad)
-	url, stopHTTP := serve(t, "127.0.0.1:0", srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		stopHTTP()
-	})
-	return url
+	return serveServer(t, "recovery server", newRecoveryServer(t, ad), nil)
 }
 
 // TestJSRecoveryCluster: the same client script across two nodes on the Redis Streams adapter,

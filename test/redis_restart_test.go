@@ -52,19 +52,10 @@ func TestRedisRestartLoss(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, stop := serve(t, "127.0.0.1:0", srv)
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := srv.Close(ctx); err != nil {
-				t.Errorf("close: %v", err)
-			}
-			stop()
-		})
 		if goA == nil {
 			goA = srv
 		}
-		goURLs = append(goURLs, u)
+		goURLs = append(goURLs, serveServer(t, "go node", srv, nil))
 	}
 	goRec := tickrec.Record(dialNamespace(t, goURLs[1]), "tick")
 	goTicks := tickrec.Start(10*time.Millisecond, func(n int64) error { return goA.Emit("tick", n) })
@@ -219,19 +210,10 @@ func TestRedisRestartStreams(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			u, stop := serve(t, "127.0.0.1:0", srv)
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				if err := srv.Close(ctx); err != nil {
-					t.Errorf("close: %v", err)
-				}
-				stop()
-			})
 			if p.a == nil {
 				p.a = srv
 			}
-			urls = append(urls, u)
+			urls = append(urls, serveServer(t, name+" node", srv, nil))
 		}
 		p.recA = tickrec.Record(dialNamespace(t, urls[0]), "tick")
 		p.recB = tickrec.Record(dialNamespace(t, urls[1]), "tick")

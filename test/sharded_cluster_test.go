@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosockio/gosockio/adapter"
 	"github.com/gosockio/gosockio/internal/redistest"
 	"github.com/gosockio/gosockio/redisadapter"
 )
@@ -52,13 +53,7 @@ func TestMixedClusterSharded(t *testing.T) {
 			prefix := redistest.Key(t)
 			opts := redisadapter.ShardedOptions{ChannelPrefix: prefix, SubscriptionMode: mode, RequestsTimeout: 2 * time.Second}
 			nodeURL := startNodeServer(t, r.URL, prefix, "node0", "sharded:"+string(mode))
-			urls := []string{
-				"--sharded",
-				startClusterServerWith(t, "go0", redisadapter.NewSharded(rdb, opts)),
-				nodeURL,
-				startClusterServerWith(t, "go1", redisadapter.NewSharded(rdb, opts)),
-			}
-			runNode(t, 180*time.Second, "cluster-clients.js", urls...)
+			runMixedCluster(t, nodeURL, redisadapter.NewSharded(rdb, opts), redisadapter.NewSharded(rdb, opts))
 		})
 	}
 }
@@ -75,11 +70,13 @@ func TestMixedClusterShardedRedisCluster(t *testing.T) {
 	prefix := redistest.Key(t)
 	opts := redisadapter.ShardedOptions{ChannelPrefix: prefix, RequestsTimeout: 2 * time.Second}
 	nodeURL := startNodeServer(t, "cluster:"+strings.Join(addrs, ","), prefix, "node0", "sharded:dynamic")
-	urls := []string{
-		"--sharded",
-		startClusterServerWith(t, "go0", redisadapter.NewSharded(rdb, opts)),
-		nodeURL,
-		startClusterServerWith(t, "go1", redisadapter.NewSharded(rdb, opts)),
-	}
+	runMixedCluster(t, nodeURL, redisadapter.NewSharded(rdb, opts), redisadapter.NewSharded(rdb, opts))
+}
+
+// runMixedCluster runs js/cluster-clients.js over two Go servers (on go0 and go1) with the
+// Node server at nodeURL between them, for the adapters without allRooms (sharded, streams).
+func runMixedCluster(t *testing.T, nodeURL string, go0, go1 adapter.Factory) {
+	t.Helper()
+	urls := []string{"--sharded", startClusterServerWith(t, "go0", go0), nodeURL, startClusterServerWith(t, "go1", go1)}
 	runNode(t, 180*time.Second, "cluster-clients.js", urls...)
 }

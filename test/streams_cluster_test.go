@@ -27,13 +27,7 @@ func TestMixedClusterStreams(t *testing.T) {
 	opts := redisadapter.StreamsOptions{StreamName: key, ChannelPrefix: key, SessionKeyPrefix: key + ":session:",
 		RequestsTimeout: 2 * time.Second}
 	nodeURL := startNodeServer(t, r.URL, key, "node0", "streams")
-	urls := []string{
-		"--sharded",
-		startClusterServerWith(t, "go0", redisadapter.NewStreams(rdb, opts)),
-		nodeURL,
-		startClusterServerWith(t, "go1", redisadapter.NewStreams(rdb, opts)),
-	}
-	runNode(t, 180*time.Second, "cluster-clients.js", urls...)
+	runMixedCluster(t, nodeURL, redisadapter.NewStreams(rdb, opts), redisadapter.NewStreams(rdb, opts))
 }
 
 // TestMixedClusterStreamsRedisCluster: the same over a Redis Cluster of three masters with
@@ -48,11 +42,5 @@ func TestMixedClusterStreamsRedisCluster(t *testing.T) {
 	opts := redisadapter.StreamsOptions{StreamName: key, StreamCount: 3, ChannelPrefix: key,
 		SessionKeyPrefix: key + ":session:", RequestsTimeout: 2 * time.Second}
 	nodeURL := startNodeServer(t, "cluster:"+strings.Join(addrs, ","), key, "node0", "streams:3")
-	urls := []string{
-		"--sharded",
-		startClusterServerWith(t, "go0", redisadapter.NewStreams(rdb, opts)),
-		nodeURL,
-		startClusterServerWith(t, "go1", redisadapter.NewStreams(rdb, opts)),
-	}
-	runNode(t, 180*time.Second, "cluster-clients.js", urls...)
+	runMixedCluster(t, nodeURL, redisadapter.NewStreams(rdb, opts), redisadapter.NewStreams(rdb, opts))
 }
